@@ -1,0 +1,211 @@
+"""The data files of a run: ``confidences.npy``, ``prompts.json``, ``statistics.json``.
+
+These functions turn a ``PipelineResult`` into JSON-able dicts and bytes; they write nothing.
+The schemas are documented in the README ("Data files") and checked by tests. Floats are
+rounded so the files stay small and diff well; coordinates are XY pixels of the original image.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+
+from sitegen import __version__
+from sitegen.records import PipelineResult
+
+SCHEMA_VERSION = 1
+
+
+def _r(value: float, digits: int = 4) -> float:
+    return round(float(value), digits)
+
+
+def _points(array: np.ndarray) -> list[list[float]]:
+    return [[_r(x, 2), _r(y, 2)] for x, y in np.asarray(array, dtype=np.float64).reshape(-1, 2)]
+
+
+def confidences_array(result: PipelineResult) -> np.ndarray:
+    """(H, W, C) float32 class probabilities, as saved in ``data/confidences.npy``."""
+    return np.ascontiguousarray(result.dense.probabilities, dtype=np.float32)
+
+
+def confidences_npy(result: PipelineResult) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, confidences_array(result), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def compact_probabilities_npz(result: PipelineResult) -> bytes:
+    """The site's download: probabilities quantised to uint8 (p = q / 255) in a compressed npz.
+
+    Arrays: ``probabilities`` (H, W, C) uint8, ``prediction`` (H, W) uint16 SCLIP argmax,
+    ``final`` (H, W) uint16 final class map, ``class_names`` (C,) str.
+    """
+    probs = result.dense.probabilities
+    quantised = np.rint(np.clip(probs, 0.0, 1.0) * np.float32(255.0)).astype(np.uint8)
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer,
+        probabilities=quantised,
+        prediction=result.dense.prediction.astype(np.uint16),
+        final=result.final.labels.astype(np.uint16),
+        class_names=np.array(result.vocabulary.names, dtype=str),
+    )
+    return buffer.getvalue()
+
+
+def prompts_record(result: PipelineResult) -> dict:
+    """Regions with their positive/negative points, and every SAM prompt with its outcome."""
+    names = result.vocabulary.names
+    regions_by_id = {r.id: r for r in result.size_filter.kept}
+    suppressed = {s.prompt_index: s for s in result.overlap.suppressed}
+    kept = set(result.overlap.kept)
+    regions = []
+    for points in result.points:
+        region = regions_by_id[points.region_id]
+        regions.append(
+            {
+                "region_id": region.id,
+                "class_index": region.class_index,
+                "class_name": names[region.class_index],
+                "size": region.size,
+                "bbox": list(region.bbox),
+                "centroid": [_r(region.centroid[0], 2), _r(region.centroid[1], 2)],
+                "confidence": _r(region.confidence),
+                "positive": _points(points.positive),
+                "negative": _points(points.negative),
+                "negative_classes": [int(c) for c in points.negative_classes],
+                "negative_candidates": int(points.negative_candidates),
+            }
+        )
+    prompts = []
+    for prompt in result.candidates.prompts:
+        i = prompt.index
+        loss = suppressed.get(i)
+        prompts.append(
+            {
+                "index": i,
+                "region_id": prompt.region_id,
+                "class_index": prompt.class_index,
+                "class_name": names[prompt.class_index],
+                "confidence": _r(prompt.confidence),
+                "points": _points(prompt.points),
+                "labels": [int(v) for v in prompt.labels],
+                "scores": [_r(s) for s in result.candidates.scores[i]],
+                "best": int(result.selection.best[i]),
+                "best_score": _r(result.selection.scores[i]),
+                "kept": i in kept,
+                "suppressed_by": None if loss is None else loss.winner_index,
+                "iou": None if loss is None else _r(loss.iou),
+            }
+        )
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "image": result.image.name,
+        "coordinates": "xy pixels of the original image",
+        "prompt_mode": result.options.prompt_mode,
+        "regions": regions,
+        "prompts": prompts,
+    }
+
+
+def class_statistics(result: PipelineResult) -> list[dict]:
+    """Per class: pixels, regions, prompts, masks, mean confidence and areas."""
+    num_classes = len(result.vocabulary)
+    dense, final = result.dense, result.final
+    predicted = np.bincount(dense.prediction.ravel(), minlength=num_classes)
+    confidence_sum = np.bincount(
+        dense.prediction.ravel(), weights=dense.confidence.ravel(), minlength=num_classes
+    )
+    final_area = np.bincount(final.labels.ravel(), minlength=num_classes)
+    total = final.labels.size
+    kept = set(result.overlap.kept)
+    rows = []
+    for spec in result.vocabulary.classes:
+        c = spec.index
+        prompts = [p for p in result.candidates.prompts if p.class_index == c]
+        points = [p for p in result.points if p.class_index == c]
+        rows.append(
+            {
+                "index": c,
+                "name": spec.name,
+                "queries": list(spec.queries),
+                "sclip_pixels": int(predicted[c]),
+                "mean_confidence": _r(confidence_sum[c] / predicted[c]) if predicted[c] else None,
+                "passing_pixels": int(result.thresholding.pixels_per_class[c]),
+                "regions": sum(r.class_index == c for r in result.components.regions),
+                "regions_kept": sum(r.class_index == c for r in result.size_filter.kept),
+                "regions_dropped": sum(r.class_index == c for r in result.size_filter.dropped),
+                "positive_points": int(sum(len(p.positive) for p in points)),
+                "negative_points": int(sum(len(p.negative) for p in points)),
+                "prompts": len(prompts),
+                "masks_kept": sum(p.index in kept for p in prompts),
+                "masks_suppressed": sum(p.index not in kept for p in prompts),
+                "final_pixels": int(final_area[c]),
+                "final_fraction": _r(final_area[c] / total),
+            }
+        )
+    return rows
+
+
+def statistics(result: PipelineResult) -> dict:
+    """Everything about the run: image, models, every parameter, counts per class, timings."""
+    image = result.image
+    classes = class_statistics(result)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "sitegen_version": __version__,
+        "image": {
+            "name": image.name,
+            "width": image.width,
+            "height": image.height,
+            "original_width": image.original_size[0],
+            "original_height": image.original_size[1],
+            "warnings": list(image.warnings),
+        },
+        "random_weights": result.models.random_weights,
+        "models": result.models.as_dict(),
+        "parameters": result.options.as_dict(),
+        "prompt_templates": {
+            "set": result.options.prompt_templates,
+            "count": len(result.prompt_templates),
+            "templates": list(result.prompt_templates),
+        },
+        "sclip": {
+            "resized_width": int(result.dense.resized_size[0]),
+            "resized_height": int(result.dense.resized_size[1]),
+            "windows": int(len(result.dense.windows)),
+        },
+        "totals": {
+            key: sum(row[key] for row in classes)
+            for key in (
+                "passing_pixels",
+                "regions",
+                "regions_kept",
+                "regions_dropped",
+                "positive_points",
+                "negative_points",
+                "prompts",
+                "masks_kept",
+                "masks_suppressed",
+            )
+        },
+        "classes": classes,
+        "timings_seconds": {k: _r(v) for k, v in result.timings.items()},
+    }
+
+
+def to_json_bytes(record: dict) -> bytes:
+    """Stable, readable JSON (sorted keys are not used: the schema order reads better)."""
+    return (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def data_files(result: PipelineResult) -> dict[str, bytes]:
+    """``sitegen run``'s ``data/`` folder: full float32 probabilities, prompts, statistics."""
+    return {
+        "data/confidences.npy": confidences_npy(result),
+        "data/prompts.json": to_json_bytes(prompts_record(result)),
+        "data/statistics.json": to_json_bytes(statistics(result)),
+    }

@@ -1,0 +1,187 @@
+"""Run the 12 stages on one image: the only place that knows their order.
+
+Model work is kept apart from the pure stages so a cache can stand in for it:
+``compute_similarity`` is the CLIP forward (stage 3's expensive half) and ``run_stages``
+everything after it, which touches SAM 2 only when some region produced a prompt.
+Models come from ``LazyModels``, which loads each model on first use, once per build.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+
+import numpy as np
+
+from sitegen.options import ModelOptions, PipelineOptions
+from sitegen.records import DenseSimilarity, LoadedImage, PipelineResult, Vocabulary
+
+
+class LazyModels:
+    """CLIP and SAM 2, each loaded the first time a stage needs it.
+
+    A rebuild whose results all come from the cache therefore never pays for loading a model.
+    ``loads`` counts the models actually loaded (tests and the build report read it).
+    """
+
+    def __init__(self, models: ModelOptions):
+        self.options = models
+        self.loads = 0
+        self._device: str | None = None
+        self._clip = None
+        self._sam = None
+
+    @property
+    def device(self) -> str:
+        if self._device is None:
+            from sitegen.models.device import resolve_device
+
+            self._device = resolve_device(self.options.device)
+        return self._device
+
+    @property
+    def clip(self):
+        if self._clip is None:
+            from sitegen.models.clip import load_clip
+
+            self._clip = load_clip(self.options, self.device)
+            self.loads += 1
+        return self._clip
+
+    @property
+    def sam(self):
+        if self._sam is None:
+            from sitegen.models.sam import load_sam
+
+            self._sam = load_sam(self.options, self.device)
+            self.loads += 1
+        return self._sam
+
+    def counters(self) -> dict[str, int]:
+        """Model work done so far: loads, CLIP window forwards, text encodings, SAM embeddings."""
+        return {
+            "model_loads": self.loads,
+            "clip_forwards": self._clip.forward_count if self._clip is not None else 0,
+            "text_encodings": self._clip.text_count if self._clip is not None else 0,
+            "sam_embeds": self._sam.embed_count if self._sam is not None else 0,
+        }
+
+
+@contextmanager
+def timed(timings: dict[str, float], name: str):
+    """Add the wall time of the block to ``timings[name]``."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
+
+
+def encode_vocabulary(
+    models: LazyModels, vocabulary: Vocabulary, prompt_templates: tuple[str, ...]
+) -> np.ndarray:
+    """(Q, D) float32 text embeddings of every query of the vocabulary, in query order."""
+    return models.clip.encode_queries(vocabulary.queries, prompt_templates)
+
+
+def compute_similarity(
+    models: LazyModels,
+    image: LoadedImage,
+    text_embeddings: np.ndarray,
+    options: PipelineOptions,
+) -> DenseSimilarity:
+    """Stage 3's model half: SCLIP cosines of every pixel with every query."""
+    return models.clip.compute_similarity(
+        image.rgb,
+        text_embeddings,
+        short_side=options.short_side,
+        window=options.window,
+        stride=options.stride,
+    )
+
+
+def run_stages(
+    image: LoadedImage,
+    vocabulary: Vocabulary,
+    similarity: DenseSimilarity,
+    models: LazyModels,
+    options: PipelineOptions,
+    prompt_templates: tuple[str, ...],
+    timings: dict[str, float],
+) -> PipelineResult:
+    """Stages 3 (scores) to 12 on one image whose CLIP similarity is known.
+
+    ``timings`` receives one entry per stage (seconds) and is stored in the result.
+    """
+    from sitegen.pipeline.components import find_components
+    from sitegen.pipeline.dense_prediction import predict_dense
+    from sitegen.pipeline.final_segmentation import paint_final
+    from sitegen.pipeline.mask_selection import select_masks
+    from sitegen.pipeline.negative_points import place_negative_points
+    from sitegen.pipeline.overlap_resolution import resolve_overlaps
+    from sitegen.pipeline.positive_points import place_positive_points
+    from sitegen.pipeline.sam_prompting import build_prompts, prompt_sam
+    from sitegen.pipeline.size_filter import filter_regions
+    from sitegen.pipeline.thresholding import threshold_confidence
+
+    with timed(timings, "dense_prediction"):
+        dense = predict_dense(similarity, vocabulary.query_class, len(vocabulary), options.logit_scale)
+    with timed(timings, "thresholding"):
+        thresholding = threshold_confidence(dense, options.min_confidence)
+    with timed(timings, "components"):
+        components = find_components(dense, thresholding)
+    with timed(timings, "size_filter"):
+        size_filter = filter_regions(components, options.min_region_size)
+    with timed(timings, "positive_points"):
+        points = place_positive_points(size_filter, options.points_per_cluster)
+    with timed(timings, "negative_points"):
+        points = place_negative_points(
+            points,
+            size_filter,
+            dense,
+            options.negative_points_per_cluster,
+            options.negative_confidence_threshold,
+        )
+    with timed(timings, "sam_prompting"):
+        prompts = build_prompts(points, options.prompt_mode)
+        # The SAM model is only touched (and loaded) when there is something to ask it.
+        predictor = models.sam if prompts else None
+        candidates = prompt_sam(predictor, image.rgb, prompts)
+    with timed(timings, "mask_selection"):
+        selection = select_masks(candidates)
+    with timed(timings, "overlap_resolution"):
+        overlap = resolve_overlaps(candidates, selection, options.iou_threshold)
+    with timed(timings, "final_segmentation"):
+        final = paint_final(dense.prediction, candidates, selection, overlap)
+    return PipelineResult(
+        image=image,
+        vocabulary=vocabulary,
+        options=options,
+        models=models.options,
+        prompt_templates=tuple(prompt_templates),
+        dense=dense,
+        thresholding=thresholding,
+        components=components,
+        size_filter=size_filter,
+        points=points,
+        candidates=candidates,
+        selection=selection,
+        overlap=overlap,
+        final=final,
+        timings=dict(timings),
+    )
+
+
+def run_image(
+    image: LoadedImage,
+    vocabulary: Vocabulary,
+    models: LazyModels,
+    options: PipelineOptions,
+    prompt_templates: tuple[str, ...],
+    text_embeddings: np.ndarray,
+) -> PipelineResult:
+    """All stages on one image, no cache: what ``sitegen run`` and the benchmark call."""
+    timings: dict[str, float] = {}
+    with timed(timings, "clip_windows"):
+        similarity = compute_similarity(models, image, text_embeddings, options)
+    return run_stages(image, vocabulary, similarity, models, options, prompt_templates, timings)
