@@ -1,0 +1,104 @@
+"""``sitegen run``: one image, the original tool's output layout.
+
+``index.html`` (single-page viewer), ``steps/01_raw_image.png`` ... ``18_comparison_grid.png``,
+``per_class/class_<i>_<slug>.png`` with ``--per-class-details``, and ``data/`` with the full
+float32 ``confidences.npy``, ``prompts.json`` and ``statistics.json``. Like ``build`` it writes
+through ``OutputFolder``, so it never touches a file it did not write.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+
+from sitegen import __version__
+from sitegen.options import ModelOptions, PipelineOptions
+from sitegen.records import PipelineResult, Vocabulary
+
+
+def compute_single_run(
+    image_path: Path,
+    vocabulary: Vocabulary,
+    options: PipelineOptions,
+    models: ModelOptions,
+    console: Console,
+    lazy_models=None,
+) -> PipelineResult:
+    """Load the image and the models, then run every stage (no result cache for one image)."""
+    from sitegen.models.prompt_templates import get_prompt_templates
+    from sitegen.pipeline.image import load_image
+    from sitegen.pipeline.run import LazyModels, encode_vocabulary, run_image
+
+    image = load_image(image_path, options.max_pixels)
+    for warning in image.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    lazy = lazy_models or LazyModels(models)
+    prompt_templates = get_prompt_templates(options.prompt_templates)
+    with console.status("Encoding the vocabulary"):
+        text_embeddings = encode_vocabulary(lazy, vocabulary, prompt_templates)
+    with console.status(f"Segmenting {image.name}"):
+        return run_image(image, vocabulary, lazy, options, prompt_templates, text_embeddings)
+
+
+def single_run_files(
+    result: PipelineResult, *, html: bool, per_class_details: bool
+) -> dict[str, bytes]:
+    """Every file of the run's output folder, as {relative path: bytes}."""
+    from sitegen.figures import make_palette, render_class_details, render_steps
+    from sitegen.pipeline.data_files import data_files
+    from sitegen.site.pages import SiteInfo, run_files
+    from sitegen.site.render import make_environment
+    from sitegen.site.slugs import unique_slugs
+
+    vocabulary = result.vocabulary
+    palette = make_palette(len(vocabulary))
+    steps = render_steps(result, palette)
+    details = (
+        [render_class_details(result, palette, c.index) for c in vocabulary.classes]
+        if per_class_details
+        else None
+    )
+    site = SiteInfo(
+        title=f"sitegen: {result.image.name}",
+        vocabulary=vocabulary,
+        palette=palette,
+        options=result.options,
+        models=result.models,
+        random_weights=result.models.random_weights,
+        version=__version__,
+        class_slugs=tuple(unique_slugs(vocabulary.names)),
+    )
+    files = run_files(result, steps, site, make_environment(), details)
+    if not html:
+        files = {path: data for path, data in files.items() if path.startswith(("steps/", "per_class/"))}
+    files.update(data_files(result))
+    return files
+
+
+def write_single_run(
+    image_path: Path,
+    vocabulary: Vocabulary,
+    options: PipelineOptions,
+    models: ModelOptions,
+    output: Path,
+    *,
+    html: bool = True,
+    per_class_details: bool = False,
+    overwrite: bool = False,
+    quiet: bool = False,
+    lazy_models=None,
+) -> list[str]:
+    """Run one image and write its folder; returns the relative paths written."""
+    from sitegen.site.output import OutputFolder
+
+    console = Console(stderr=True, quiet=quiet)
+    # Refuse an unsafe output folder before paying for the models. The image's own folder may
+    # hold the output (the original tool's habit): the image is a foreign file, never touched.
+    with OutputFolder(output, overwrite=overwrite) as folder:
+        result = compute_single_run(image_path, vocabulary, options, models, console, lazy_models)
+        files = single_run_files(result, html=html, per_class_details=per_class_details)
+        for path in sorted(files):
+            folder.write(path, files[path])
+        folder.finish()
+    return sorted(files)
