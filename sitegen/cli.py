@@ -17,7 +17,7 @@ from typer.core import TyperCommand
 
 from sitegen import __version__
 from sitegen.errors import SitegenError
-from sitegen.options import ModelOptions, PipelineOptions
+from sitegen.options import DEVICES, PROMPT_MODES, PROMPT_TEMPLATE_SETS, ModelOptions, PipelineOptions
 
 SCLIP = "SCLIP dense prediction"
 REGIONS = "Regions and prompts"
@@ -49,7 +49,7 @@ SHARED_OPTIONS: dict[str, tuple[type, tuple]] = {
     "window": (int, _option(_D.window, help="Sliding-window size in pixels.", panel=SCLIP, min=16)),
     "stride": (int, _option(_D.stride, help="Sliding-window stride in pixels.", panel=SCLIP, min=1)),
     "logit_scale": (float, _option(_D.logit_scale, help="Multiply cosines by this before the softmax over queries.", panel=SCLIP)),
-    "prompt_templates": (str, _option(_D.prompt_templates, help="Text prompt templates: imagenet80, top7 or single.", panel=SCLIP)),
+    "prompt_templates": (str, _option(_D.prompt_templates, help="Text prompt templates.", panel=SCLIP, click_type=click.Choice(PROMPT_TEMPLATE_SETS))),
     "max_pixels": (int, _option(_D.max_pixels, help="Downscale larger images to this many pixels (with a warning).", panel=SCLIP)),
     # Regions and prompts
     "min_confidence": (float, _option(_D.min_confidence, help="A pixel passes when its winning class has at least this probability.", panel=REGIONS)),
@@ -58,19 +58,19 @@ SHARED_OPTIONS: dict[str, tuple[type, tuple]] = {
     "negative_points_per_cluster": (int, _option(_D.negative_points_per_cluster, help="Negative points per region from confident other classes; 0 disables.", panel=REGIONS)),
     "negative_confidence_threshold": (float, _option(_D.negative_confidence_threshold, help="Minimum probability of the other class at a negative point.", panel=REGIONS)),
     "iou_threshold": (float, _option(_D.iou_threshold, help="Suppress a mask whose IoU with a kept mask of its class exceeds this.", panel=REGIONS)),
-    "prompt_mode": (str, _option(_D.prompt_mode, help="joint: one SAM prompt per region; separate: one per positive point.", panel=REGIONS)),
+    "prompt_mode": (str, _option(_D.prompt_mode, help="joint: one SAM prompt per region; separate: one per positive point.", panel=REGIONS, click_type=click.Choice(PROMPT_MODES))),
     # Models
     "clip_model": (str, _option(_M.clip_model, help="open_clip model name.", panel=MODELS)),
     "clip_pretrained": (str, _option(_M.clip_pretrained, help="open_clip pretrained tag, or a local checkpoint path.", panel=MODELS)),
     "sam_model": (str, _option(_M.sam_model, help="SAM 2 model id on the Hugging Face hub.", panel=MODELS)),
     "sam_checkpoint": (Optional[Path], _option(None, help="Local SAM 2 checkpoint (use with --sam-config).", panel=MODELS, exists=True, dir_okay=False)),
     "sam_config": (Optional[str], _option(None, help="SAM 2 config name, e.g. configs/sam2.1/sam2.1_hiera_t.yaml.", panel=MODELS)),
-    "random_weights": (bool, _option(False, help="Build both models untrained: for tests and smoke runs, masks are meaningless.", panel=MODELS)),
-    "device": (str, _option(_M.device, help="auto, cpu or cuda.", panel=MODELS)),
+    "random_weights": (bool, _option(False, "--random-weights", help="Build both models untrained: for tests and smoke runs, masks are meaningless.", panel=MODELS)),
+    "device": (str, _option(_M.device, help="Where the models run.", panel=MODELS, click_type=click.Choice(DEVICES))),
     "seed": (int, _option(_M.seed, help="Seed for random weights and any sampling.", panel=MODELS)),
     # Output
-    "per_class_details": (bool, _option(False, help="Also render a detailed view of every class.", panel=OUTPUT)),
-    "overwrite": (bool, _option(False, help="Allow writing into a folder that holds files sitegen did not write (they are kept unless sitegen must replace one).", panel=OUTPUT)),
+    "per_class_details": (bool, _option(False, "--per-class-details", help="Also render a detailed view of every class.", panel=OUTPUT)),
+    "overwrite": (bool, _option(False, "--overwrite", help="Allow writing into a folder that holds files sitegen did not write (they are kept unless sitegen must replace one).", panel=OUTPUT)),
     "quiet": (bool, _option(False, "--quiet", "-q", help="No progress bars.", panel=OUTPUT)),
 }
 PIPELINE_FIELDS = tuple(PipelineOptions.__dataclass_fields__)
@@ -189,9 +189,9 @@ def build(
         Optional[Path],
         typer.Option(help="Result cache [default: $SITEGEN_CACHE_DIR or ~/.cache/sitegen].", rich_help_panel=OUTPUT),
     ] = None,
-    force: Annotated[bool, typer.Option(help="Recompute every image, ignoring the cache.", rich_help_panel=OUTPUT)] = False,
+    force: Annotated[bool, typer.Option("--force", help="Recompute every image, ignoring the cache.", rich_help_panel=OUTPUT)] = False,
     strict: Annotated[
-        bool, typer.Option(help="Exit 1 when any image failed (by default failures are listed and the exit code is 0).", rich_help_panel=OUTPUT)
+        bool, typer.Option("--strict", help="Exit 1 when any image failed (by default failures are listed and the exit code is 0).", rich_help_panel=OUTPUT)
     ] = False,
 ) -> None:
     """Build the multi-page site for every image in IMAGES_DIR."""
