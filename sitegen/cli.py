@@ -9,7 +9,7 @@ import functools
 import inspect
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 import click
 import typer
@@ -49,7 +49,7 @@ SHARED_OPTIONS: dict[str, tuple[type, tuple]] = {
     "window": (int, _option(_D.window, help="Sliding-window size in pixels.", panel=SCLIP, min=16)),
     "stride": (int, _option(_D.stride, help="Sliding-window stride in pixels.", panel=SCLIP, min=1)),
     "logit_scale": (float, _option(_D.logit_scale, help="Multiply cosines by this before the softmax over queries.", panel=SCLIP)),
-    "prompt_templates": (str, _option(_D.prompt_templates, help="Text prompt templates.", panel=SCLIP, click_type=click.Choice(PROMPT_TEMPLATE_SETS))),
+    "prompt_templates": (Literal[PROMPT_TEMPLATE_SETS], _option(_D.prompt_templates, help="Text prompt templates.", panel=SCLIP)),
     "max_pixels": (int, _option(_D.max_pixels, help="Downscale larger images to this many pixels (with a warning).", panel=SCLIP)),
     # Regions and prompts
     "min_confidence": (float, _option(_D.min_confidence, help="A pixel passes when its winning class has at least this probability.", panel=REGIONS)),
@@ -58,7 +58,7 @@ SHARED_OPTIONS: dict[str, tuple[type, tuple]] = {
     "negative_points_per_cluster": (int, _option(_D.negative_points_per_cluster, help="Negative points per region from confident other classes; 0 disables.", panel=REGIONS)),
     "negative_confidence_threshold": (float, _option(_D.negative_confidence_threshold, help="Minimum probability of the other class at a negative point.", panel=REGIONS)),
     "iou_threshold": (float, _option(_D.iou_threshold, help="Suppress a mask whose IoU with a kept mask of its class exceeds this.", panel=REGIONS)),
-    "prompt_mode": (str, _option(_D.prompt_mode, help="joint: one SAM prompt per region; separate: one per positive point.", panel=REGIONS, click_type=click.Choice(PROMPT_MODES))),
+    "prompt_mode": (Literal[PROMPT_MODES], _option(_D.prompt_mode, help="joint: one SAM prompt per region; separate: one per positive point.", panel=REGIONS)),
     # Models
     "clip_model": (str, _option(_M.clip_model, help="open_clip model name.", panel=MODELS)),
     "clip_pretrained": (str, _option(_M.clip_pretrained, help="open_clip pretrained tag, or a local checkpoint path.", panel=MODELS)),
@@ -66,7 +66,7 @@ SHARED_OPTIONS: dict[str, tuple[type, tuple]] = {
     "sam_checkpoint": (Optional[Path], _option(None, help="Local SAM 2 checkpoint (use with --sam-config).", panel=MODELS, exists=True, dir_okay=False)),
     "sam_config": (Optional[str], _option(None, help="SAM 2 config name, e.g. configs/sam2.1/sam2.1_hiera_t.yaml.", panel=MODELS)),
     "random_weights": (bool, _option(False, "--random-weights", help="Build both models untrained: for tests and smoke runs, masks are meaningless.", panel=MODELS)),
-    "device": (str, _option(_M.device, help="Where the models run.", panel=MODELS, click_type=click.Choice(DEVICES))),
+    "device": (Literal[DEVICES], _option(_M.device, help="Where the models run.", panel=MODELS)),
     "seed": (int, _option(_M.seed, help="Seed for random weights and any sampling.", panel=MODELS)),
     # Output
     "per_class_details": (bool, _option(False, "--per-class-details", help="Also render a detailed view of every class.", panel=OUTPUT)),
