@@ -1,0 +1,53 @@
+import numpy as np
+import pytest
+
+from sitegen.pipeline import dense_prediction
+from sitegen.pipeline.dense_prediction import predict_dense
+from sitegen.records import DenseSimilarity
+
+WINDOWS = np.array([[0, 0, 2, 1]], np.int32)
+
+
+def similarity(cosines) -> DenseSimilarity:
+    cosines = np.asarray(cosines, np.float32)
+    return DenseSimilarity(cosines=cosines, windows=WINDOWS, resized_size=(cosines.shape[1], cosines.shape[0]))
+
+
+def test_softmax_over_all_queries_then_max_per_class_by_hand():
+    # Class 0 has one query, class 1 two synonyms. At logit scale ln(2), exp(logit) = 2 ** cosine.
+    cosines = [[[1.0, 1.0, 0.0], [0.0, 1.0, 2.0]]]
+    dense = predict_dense(similarity(cosines), np.array([0, 1, 1]), 2, float(np.log(2)))
+    # Pixel 0: 2, 2, 1 -> 2/5, 2/5, 1/5 -> classes (2/5, max(2/5, 1/5)); the tie goes to class 0.
+    # Pixel 1: 1, 2, 4 -> 1/7, 2/7, 4/7 -> classes (1/7, 4/7).
+    np.testing.assert_allclose(dense.probabilities, [[[0.4, 0.4], [1 / 7, 4 / 7]]], rtol=1e-6)
+    np.testing.assert_array_equal(dense.similarities, [[[1.0, 1.0], [0.0, 2.0]]])
+    np.testing.assert_array_equal(dense.prediction, [[0, 1]])
+    assert dense.probabilities.dtype == np.float32 and dense.similarities.dtype == np.float32
+    assert dense.prediction.dtype == np.int32
+    assert dense.windows is WINDOWS and dense.resized_size == (2, 1)
+
+
+def test_chunked_rows_match_a_plain_softmax(monkeypatch):
+    monkeypatch.setattr(dense_prediction, "_CHUNK_VALUES", 7)  # a few rows per chunk, ragged end
+    rng = np.random.default_rng(0)
+    cosines = rng.uniform(-1, 1, size=(9, 5, 4)).astype(np.float32)
+    query_class = np.array([2, 0, 2, 1])
+    dense = predict_dense(similarity(cosines), query_class, 3, 40.0)
+
+    logits = 40.0 * cosines.astype(np.float64)
+    softmax = np.exp(logits) / np.exp(logits).sum(axis=2, keepdims=True)
+    expected = np.stack([softmax[..., query_class == c].max(axis=2) for c in range(3)], axis=2)
+    np.testing.assert_allclose(dense.probabilities, expected, rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(dense.similarities[..., 2], np.maximum(cosines[..., 0], cosines[..., 2]))
+    np.testing.assert_array_equal(dense.prediction, expected.argmax(axis=2))
+
+
+def test_huge_logits_stay_finite():
+    dense = predict_dense(similarity([[[1.0, -1.0]]]), np.array([0, 1]), 2, 1000.0)
+    np.testing.assert_array_equal(dense.probabilities, [[[1.0, 0.0]]])
+
+
+@pytest.mark.parametrize("query_class", [[0, 0], [0, 2], [0]])
+def test_every_class_needs_a_query_of_its_own(query_class):
+    with pytest.raises(ValueError, match="query"):
+        predict_dense(similarity([[[0.1, 0.2]]]), np.array(query_class), 2, 40.0)
