@@ -1,0 +1,299 @@
+"""Where the time goes: sitegen per image and per stage, against an original-like configuration.
+
+Run from the repository root (random weights: compute does not depend on the weights)::
+
+    .venv/bin/python benchmarks/benchmark.py                 # examples, table on stdout
+    .venv/bin/python benchmarks/benchmark.py --huge          # also a 6000x4000 image, 20 classes
+
+Reported per image: CLIP windows, SAM image embedding, SAM prompts, prompt extraction (stages 3-8
+after the CLIP forward), the last stages, figures (of which PNG encoding), page writing, the
+site's bytes for the image, and the process's peak memory. Text embeddings are computed once per
+build and reported once. The original-like configuration, run in the same process: the long side
+resized to 2048 px, one window per forward pass, the text embeddings and SAM 2 rebuilt for every
+image, and one SAM call per positive point. Ratios compare the two on the same image, same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import resource
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sitegen.options import ModelOptions, PipelineOptions  # noqa: E402
+from sitegen.records import LoadedImage  # noqa: E402
+
+
+class Clock:
+    """Accumulates seconds per label."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, label: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[label] = self.seconds.get(label, 0.0) + time.perf_counter() - start
+
+
+class TimedSam:
+    """Wraps a SAM predictor to time its image embedding and its prompt calls separately."""
+
+    def __init__(self, predictor, clock: Clock, batch_size: int | None = None):
+        self.predictor, self.clock, self.batch_size = predictor, clock, batch_size
+
+    def set_image(self, rgb):
+        with self.clock("sam_embedding"):
+            self.predictor.set_image(rgb)
+
+    def predict(self, points, labels):
+        with self.clock("sam_prompts"):
+            if self.batch_size is None:
+                return self.predictor.predict(points, labels)
+            return self.predictor.predict(points, labels, batch_size=self.batch_size)
+
+
+@contextmanager
+def timed_png_encoding(clock: Clock):
+    """Count the time Pillow spends encoding PNGs (inside the figure functions)."""
+    original = Image.Image.save
+
+    def save(self, fp, format=None, **params):
+        with clock("png_encoding"):
+            return original(self, fp, format, **params)
+
+    Image.Image.save = save
+    try:
+        yield
+    finally:
+        Image.Image.save = original
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Models:
+    """The loaded models, with a SAM wrapper swapped in per measurement."""
+
+    def __init__(self, lazy, sam):
+        self.lazy, self.sam = lazy, sam
+        self.options = lazy.options
+
+    @property
+    def clip(self):
+        return self.lazy.clip
+
+
+def sitegen_image(image, vocabulary, options, lazy, text, prompt_templates, site_dir: Path) -> dict:
+    """sitegen's own path for one image: batched windows and prompts, figures and pages."""
+    from sitegen.figures import make_palette, render_steps
+    from sitegen.pipeline.run import run_stages
+
+    clock = Clock()
+    with clock("clip_windows"):
+        similarity = lazy.clip.compute_similarity(
+            image.rgb, text, short_side=options.short_side, window=options.window, stride=options.stride
+        )
+    timings: dict[str, float] = {}
+    models = Models(lazy, TimedSam(lazy.sam, clock))
+    result = run_stages(image, vocabulary, similarity, models, options, prompt_templates, timings)
+    clock.seconds["prompt_extraction"] = sum(
+        timings[k] for k in ("dense_prediction", "thresholding", "components", "size_filter", "positive_points", "negative_points")
+    )
+    clock.seconds["last_stages"] = sum(timings[k] for k in ("mask_selection", "overlap_resolution", "final_segmentation"))
+    clock.seconds["sam_other"] = timings["sam_prompting"] - clock.seconds.get("sam_embedding", 0) - clock.seconds.get("sam_prompts", 0)
+    palette = make_palette(len(vocabulary))
+    with timed_png_encoding(clock), clock("figures"):
+        steps = render_steps(result, palette)
+    with clock("pages"):
+        files = write_image_pages(result, steps, palette, site_dir)
+    clock.seconds["site_bytes"] = sum(len(data) for data in files.values())
+    clock.seconds["page_bytes"] = sum(
+        len(data) for path, data in files.items() if path.endswith((".html", ".js")) or "/assets/" in path or "/steps/" in path
+    )
+    clock.seconds["windows"] = len(similarity.windows)
+    clock.seconds["prompts"] = len(result.candidates.prompts)
+    return clock.seconds
+
+
+def write_image_pages(result, steps, palette, site_dir: Path) -> dict[str, bytes]:
+    """The image page and its assets, written to disk the way a build writes them."""
+    from sitegen import __version__
+    from sitegen.site.pages import SiteInfo, image_files, summarize_image
+    from sitegen.site.render import make_environment
+    from sitegen.site.slugs import unique_slugs
+
+    vocabulary = result.vocabulary
+    site = SiteInfo(
+        title="benchmark",
+        vocabulary=vocabulary,
+        palette=palette,
+        options=result.options,
+        models=result.models,
+        random_weights=True,
+        version=__version__,
+        class_slugs=tuple(unique_slugs(vocabulary.names)),
+    )
+    slug = unique_slugs([result.image.name])[0]
+    summary = summarize_image(result, slug, site)
+    files = image_files(result, steps, summary, None, None, site, make_environment())
+    for path, data in files.items():
+        target = site_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return files
+
+
+def original_like_image(image, vocabulary, options, model_options, prompt_templates) -> dict:
+    """The original tool's costs: long side 2048, one window per pass, SAM rebuilt, one call per point."""
+    from sitegen.models.sam import load_sam
+    from sitegen.pipeline.run import LazyModels, run_stages
+
+    clock = Clock()
+    lazy = LazyModels(model_options)
+    with clock("text_embeddings"):
+        text = lazy.clip.encode_queries(vocabulary.queries, prompt_templates)
+    long_side, short = max(image.width, image.height), min(image.width, image.height)
+    short_side = math.ceil(2048 * short / long_side)
+    with clock("clip_windows"):
+        similarity = lazy.clip.compute_similarity(
+            image.rgb, text, short_side=short_side, window=options.window, stride=options.stride, batch_size=1
+        )
+    with clock("sam_load"):
+        sam = load_sam(model_options, lazy.device)
+    original = replace(options, prompt_mode="separate")
+    models = Models(lazy, TimedSam(sam, clock, batch_size=1))
+    timings: dict[str, float] = {}
+    result = run_stages(image, vocabulary, similarity, models, original, prompt_templates, timings)
+    clock.seconds["windows"] = len(similarity.windows)
+    clock.seconds["prompts"] = len(result.candidates.prompts)
+    return clock.seconds
+
+
+MODEL_KEYS = ("clip_windows", "sam_embedding", "sam_prompts")
+OWN_KEYS = ("prompt_extraction", "sam_other", "last_stages", "figures", "pages")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=Path, default=ROOT / "examples" / "images")
+    parser.add_argument("--vocab-file", type=Path, default=ROOT / "examples" / "vocab.txt")
+    parser.add_argument("--prompt-templates", default="imagenet80")
+    parser.add_argument("--skip-original", action="store_true", help="Only measure sitegen.")
+    parser.add_argument("--huge", action="store_true", help="Also a 6000x4000 image with 20 classes (own process).")
+    parser.add_argument("--huge-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+    if args.huge_only:
+        return huge_run(args)
+
+    import torch
+
+    from sitegen.models.prompt_templates import get_prompt_templates
+    from sitegen.pipeline.image import load_image
+    from sitegen.pipeline.run import LazyModels
+    from sitegen.pipeline.vocabulary import read_vocabulary_file
+
+    vocabulary = read_vocabulary_file(args.vocab_file)
+    options = PipelineOptions(prompt_templates=args.prompt_templates, min_confidence=0.0, points_per_cluster=3,
+                              negative_points_per_cluster=2, negative_confidence_threshold=0.0)
+    model_options = ModelOptions(random_weights=True, device=args.device)
+    prompt_templates = get_prompt_templates(args.prompt_templates)
+
+    print(f"# sitegen benchmark: {args.device}, torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(f"# options: {options}")
+    clock = Clock()
+    with clock("model_load"):
+        lazy = LazyModels(model_options)
+        lazy.clip, lazy.sam  # noqa: B018 - load both once per build
+    with clock("text_embeddings"):
+        text = lazy.clip.encode_queries(vocabulary.queries, prompt_templates)
+    print(f"models loaded once: {clock.seconds['model_load']:.1f} s; text embeddings for "
+          f"{len(vocabulary.queries)} queries x {len(prompt_templates)} templates, once per build: "
+          f"{clock.seconds['text_embeddings']:.1f} s")
+
+    paths = sorted(p for p in args.images.iterdir() if p.suffix.lower() in {".png", ".jpg", ".jpeg"})
+    header = ("image", "windows", "prompts", *MODEL_KEYS, *OWN_KEYS, "png_encoding", "own/model", "page MB", "site MB")
+    rows, ratios = [], []
+    with tempfile.TemporaryDirectory() as site_dir:
+        for path in paths:
+            image = load_image(path, options.max_pixels)
+            gc.collect()
+            ours = sitegen_image(image, vocabulary, options, lazy, text, prompt_templates, Path(site_dir))
+            model_time = sum(ours.get(k, 0.0) for k in MODEL_KEYS)
+            own_time = sum(ours.get(k, 0.0) for k in OWN_KEYS)
+            rows.append((path.name, int(ours["windows"]), int(ours["prompts"]),
+                         *(f"{ours.get(k, 0.0):.2f}" for k in MODEL_KEYS + OWN_KEYS),
+                         f"{ours.get('png_encoding', 0.0):.2f}", f"{own_time / model_time:.0%}",
+                         f"{ours['page_bytes'] / 1e6:.2f}", f"{ours['site_bytes'] / 1e6:.2f}"))
+            if not args.skip_original:
+                theirs = original_like_image(image, vocabulary, options, model_options, prompt_templates)
+                ours_total = model_time + ours["prompt_extraction"] + ours["last_stages"] + ours["sam_other"]
+                ours_total += clock.seconds["text_embeddings"] / len(paths)
+                their_total = sum(v for k, v in theirs.items() if k not in ("windows", "prompts"))
+                ratios.append((path.name, int(theirs["windows"]), int(theirs["prompts"]), their_total, ours_total))
+
+    print("\nsitegen, seconds per image (one build, models and text embeddings shared):\n")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(str(v) for v in row) + " |")
+    if ratios:
+        print("\noriginal-like vs sitegen, pipeline seconds per image (same process, same run):\n")
+        print("| image | original windows | original SAM calls | original s | sitegen s | speed-up |")
+        print("|---|---|---|---|---|---|")
+        for name, windows, prompts, theirs, ours in ratios:
+            print(f"| {name} | {windows} | {prompts} | {theirs:.1f} | {ours:.1f} | {theirs / ours:.1f}x |")
+    print(f"\npeak memory (RSS) of this process: {peak_rss_mib():.0f} MiB")
+
+    if args.huge:
+        # Its own process, so the peak memory is this image's alone (models included).
+        import subprocess
+
+        subprocess.run([sys.executable, __file__, "--huge-only", "--device", args.device,
+                        "--prompt-templates", args.prompt_templates], check=True)
+
+
+def huge_run(args) -> None:
+    """A 6000x4000 image with 20 classes: the peak memory of one image's pipeline and figures."""
+    from sitegen.figures import make_palette, render_steps
+    from sitegen.models.prompt_templates import get_prompt_templates
+    from sitegen.pipeline.run import LazyModels, run_image
+    from sitegen.pipeline.vocabulary import vocabulary_from_names
+
+    options = PipelineOptions(prompt_templates=args.prompt_templates, min_region_size=5000)
+    prompt_templates = get_prompt_templates(args.prompt_templates)
+    lazy = LazyModels(ModelOptions(random_weights=True, device=args.device))
+
+    rng = np.random.default_rng(0)
+    small = rng.integers(0, 255, size=(40, 60, 3), dtype=np.uint8)
+    rgb = np.asarray(Image.fromarray(small).resize((6000, 4000), Image.BILINEAR))
+    image = LoadedImage(name="huge.png", rgb=rgb, original_size=(6000, 4000))
+    vocabulary = vocabulary_from_names([f"class {i}" for i in range(20)])
+    text = lazy.clip.encode_queries(vocabulary.queries, prompt_templates)
+    before = peak_rss_mib()
+    start = time.perf_counter()
+    result = run_image(image, vocabulary, lazy, options, prompt_templates, text)
+    steps = render_steps(result, make_palette(20))
+    print(f"\n6000x4000, 20 classes: {time.perf_counter() - start:.0f} s, {len(result.candidates.prompts)} prompts, "
+          f"{len(steps)} steps; peak RSS {peak_rss_mib():.0f} MiB (before this image: {before:.0f} MiB)")
+
+
+if __name__ == "__main__":
+    main()
