@@ -1,0 +1,151 @@
+"""SAM 2 point prompting: embed an image once, then decode many point prompts in batches."""
+
+from __future__ import annotations
+
+import warnings
+from collections import defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from sitegen.errors import ImageError, SitegenError
+from sitegen.models.weights import load_sam_weights, sam_weights, weights_identity
+from sitegen.options import ModelOptions
+
+
+def load_sam(options: ModelOptions, device: str) -> SamPredictor:
+    """Build the SAM 2 model of ``options`` once, on ``device``, in eval mode.
+
+    With ``random_weights`` the model is untrained, initialised from ``options.seed`` (the global
+    torch RNG is restored afterwards); otherwise the checkpoint comes from ``--sam-model`` (hub
+    cache) or ``--sam-checkpoint`` and is loaded with ``weights_only=True``.
+
+    Raises
+    ------
+    WeightsError
+        When the config or weights cannot be found, downloaded or loaded.
+    """
+    from sam2.build_sam import build_sam2
+
+    weights = sam_weights(options)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(options.seed)
+        model = build_sam2(weights.config, ckpt_path=None, device="cpu")
+    if weights.checkpoint is not None:
+        load_sam_weights(model, weights.checkpoint)
+    return SamPredictor(model.to(device).eval(), weights_identity(options))
+
+
+class SamPredictor:
+    """SAM 2's image predictor with batched multi-point prompts and usage counters.
+
+    Attributes
+    ----------
+    identity : dict
+        ``weights_identity`` of the options it was loaded with (for cache keys).
+    embed_count : int
+        Images embedded so far (``set_image`` calls).
+    prompt_batches : int
+        Batched decoder calls so far.
+    """
+
+    def __init__(self, model: torch.nn.Module, identity: dict):
+        from sam2.sam2_image_predictor import SAM2ImagePredictor
+
+        with warnings.catch_warnings():  # SAM 2 scripts its transforms, which torch now deprecates
+            warnings.filterwarnings("ignore", message=".*torch.jit.script", category=FutureWarning)
+            self._predictor = SAM2ImagePredictor(model)
+        self._image_size: tuple[int, int] | None = None
+        self.identity = identity
+        self.embed_count = 0
+        self.prompt_batches = 0
+
+    @torch.inference_mode()
+    def set_image(self, rgb: np.ndarray) -> None:
+        """Embed ``rgb``, an (H, W, 3) uint8 image, once for every later ``predict``."""
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise ImageError(f"expected an (H, W, 3) uint8 RGB image, got {rgb.shape} {rgb.dtype}")
+        self._predictor.set_image(rgb)
+        self._image_size = (int(rgb.shape[0]), int(rgb.shape[1]))
+        self.embed_count += 1
+
+    def reset(self) -> None:
+        """Forget the embedded image (``predict`` then needs a new ``set_image``)."""
+        self._predictor.reset_predictor()
+        self._image_size = None
+
+    @torch.inference_mode()
+    def predict(
+        self,
+        points: Sequence[np.ndarray],
+        labels: Sequence[np.ndarray],
+        batch_size: int = 32,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Three candidate masks per prompt (multimask_output=True) with predicted-IoU scores.
+
+        Prompts with the same number of points share decoder calls of up to ``batch_size``
+        prompts. Prompts are never padded to a common length: SAM's not-a-point label (-1)
+        still adds a token the decoder attends to, which changes the masks.
+
+        Parameters
+        ----------
+        points : sequence of P ndarrays of shape (N_i, 2), dtype float32
+            XY pixel coordinates in the embedded image, N_i >= 1.
+        labels : sequence of P ndarrays of shape (N_i,), dtype int32
+            1 = positive (foreground), 0 = negative (background).
+        batch_size : int
+            Most prompts per decoder call.
+
+        Returns
+        -------
+        masks : ndarray of shape (P, 3, H, W), dtype bool
+        scores : ndarray of shape (P, 3), dtype float32
+        """
+        if self._image_size is None:
+            raise SitegenError("SamPredictor.predict was called before set_image: call set_image(rgb) first")
+        if batch_size < 1:
+            raise SitegenError(f"batch_size must be at least 1, got {batch_size}")
+        if len(points) != len(labels):
+            raise SitegenError(
+                f"got {len(points)} point arrays but {len(labels)} label arrays: pass one of each per prompt"
+            )
+        height, width = self._image_size
+        masks = np.zeros((len(points), 3, height, width), bool)
+        scores = np.zeros((len(points), 3), np.float32)
+        for indices in _batches_by_point_count(points, labels, batch_size):
+            coords = np.stack([np.asarray(points[i], np.float32) for i in indices])
+            point_labels = np.stack([np.asarray(labels[i], np.int32) for i in indices])
+            masks[indices], scores[indices] = self._decode(coords, point_labels)
+        return masks, scores
+
+    def _decode(self, coords: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One decoder call for (B, N, 2) coords and (B, N) labels: (B, 3, H, W) bool, (B, 3).
+
+        Goes below ``SAM2ImagePredictor.predict``, which would turn the boolean masks into
+        float32 arrays (four times the memory of the batch).
+        """
+        predictor = self._predictor
+        _, coords_t, labels_t, _ = predictor._prep_prompts(coords, labels, None, None, normalize_coords=True)
+        masks, scores, _ = predictor._predict(coords_t, labels_t, multimask_output=True)
+        self.prompt_batches += 1
+        return masks.cpu().numpy(), scores.float().cpu().numpy()
+
+
+def _batches_by_point_count(
+    points: Sequence[np.ndarray], labels: Sequence[np.ndarray], batch_size: int
+) -> list[list[int]]:
+    """Prompt indices grouped by number of points, each group cut into ``batch_size`` chunks."""
+    groups: dict[int, list[int]] = defaultdict(list)
+    for index, (prompt_points, prompt_labels) in enumerate(zip(points, labels)):
+        count = len(prompt_points)
+        if count == 0 or np.shape(prompt_points) != (count, 2) or np.shape(prompt_labels) != (count,):
+            raise SitegenError(
+                f"prompt {index}: points must be (N, 2) with N >= 1 and labels (N,), "
+                f"got {np.shape(prompt_points)} and {np.shape(prompt_labels)}"
+            )
+        groups[count].append(index)
+    batches = []
+    for group in groups.values():
+        batches.extend(group[start : start + batch_size] for start in range(0, len(group), batch_size))
+    return batches

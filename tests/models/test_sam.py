@@ -1,0 +1,102 @@
+"""SAM 2 batched point prompts against one call per prompt on a random-weight SAM 2 model."""
+
+import numpy as np
+import pytest
+import torch
+
+from sitegen.errors import ImageError, SitegenError
+from sitegen.models.sam import load_sam
+from sitegen.options import ModelOptions
+
+HEIGHT, WIDTH = 96, 128
+
+
+def _image() -> np.ndarray:
+    y, x = np.mgrid[0:HEIGHT, 0:WIDTH]
+    square = (np.abs(x - 80) < 20) & (np.abs(y - 40) < 25)
+    rgb = np.stack([2 * x, 2 * y, 200 * square], axis=-1)
+    return rgb.clip(0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def sam():
+    predictor = load_sam(ModelOptions(random_weights=True, seed=0), "cpu")
+    predictor.set_image(_image())
+    return predictor
+
+
+# Prompts of 1, 2 and 3 points, interleaved so that the batches regroup them.
+PROMPTS = [
+    (np.array([[80, 40]], np.float32), np.array([1], np.int32)),
+    (np.array([[10, 10], [80, 40]], np.float32), np.array([0, 1], np.int32)),
+    (np.array([[30, 70], [100, 20], [5, 90]], np.float32), np.array([1, 1, 0], np.int32)),
+    (np.array([[120.5, 90.25]], np.float32), np.array([1], np.int32)),
+    (np.array([[60, 30], [64, 50]], np.float32), np.array([1, 1], np.int32)),
+    (np.array([[0, 0]], np.float32), np.array([1], np.int32)),
+]
+
+
+def test_batched_prompts_equal_one_call_per_prompt(sam):
+    points = [p for p, _ in PROMPTS]
+    labels = [l for _, l in PROMPTS]
+    batches_before, embeds_before = sam.prompt_batches, sam.embed_count
+    masks, scores = sam.predict(points, labels, batch_size=2)
+    # 1-point prompts: 3 -> 2 batches; 2-point: 2 -> 1; 3-point: 1 -> 1.
+    assert sam.prompt_batches - batches_before == 4
+    assert sam.embed_count == embeds_before  # the embedding is reused
+    assert masks.shape == (6, 3, HEIGHT, WIDTH) and masks.dtype == bool
+    assert scores.shape == (6, 3) and scores.dtype == np.float32
+    for index, (prompt_points, prompt_labels) in enumerate(PROMPTS):
+        with torch.inference_mode():
+            expected_masks, expected_scores, _ = sam._predictor.predict(
+                prompt_points, prompt_labels, multimask_output=True
+            )
+        assert np.array_equal(masks[index], expected_masks.astype(bool)), index
+        assert np.abs(scores[index] - expected_scores).max() < 1e-5, index
+    assert masks.any() and not masks.all()  # real masks, not a constant
+
+
+def test_no_prompts_gives_empty_arrays(sam):
+    masks, scores = sam.predict([], [])
+    assert masks.shape == (0, 3, HEIGHT, WIDTH) and masks.dtype == bool
+    assert scores.shape == (0, 3) and scores.dtype == np.float32
+
+
+def test_malformed_prompts_are_refused(sam):
+    with pytest.raises(SitegenError, match="label arrays"):
+        sam.predict([np.zeros((1, 2), np.float32)], [])
+    with pytest.raises(SitegenError, match="prompt 0"):
+        sam.predict([np.zeros((0, 2), np.float32)], [np.zeros((0,), np.int32)])
+    with pytest.raises(SitegenError, match="prompt 0"):
+        sam.predict([np.zeros((2, 2), np.float32)], [np.zeros((3,), np.int32)])
+
+
+def test_predict_needs_an_image_and_reset_forgets_it():
+    predictor = load_sam(ModelOptions(random_weights=True, seed=0), "cpu")
+    prompt = ([np.array([[5, 5]], np.float32)], [np.array([1], np.int32)])
+    with pytest.raises(SitegenError, match="call set_image"):
+        predictor.predict(*prompt)
+    with pytest.raises(ImageError):
+        predictor.set_image(np.zeros((8, 8), np.uint8))
+    predictor.set_image(np.zeros((16, 24, 3), np.uint8))
+    assert predictor.embed_count == 1
+    assert predictor.predict(*prompt)[0].shape == (1, 3, 16, 24)
+    predictor.reset()
+    with pytest.raises(SitegenError, match="call set_image"):
+        predictor.predict(*prompt)
+
+
+def test_seed_makes_random_sam_reproducible_and_leaves_global_rng_alone(sam):
+    state = torch.random.get_rng_state()
+    again = load_sam(ModelOptions(random_weights=True, seed=0), "cpu")
+    other = load_sam(ModelOptions(random_weights=True, seed=3), "cpu")
+    assert torch.equal(torch.random.get_rng_state(), state)
+    reference = sam._predictor.model.state_dict()
+
+    def same_weights(predictor):
+        weights = predictor._predictor.model.state_dict()
+        return all(torch.equal(value, reference[key]) for key, value in weights.items())
+
+    assert same_weights(again)
+    assert not same_weights(other)
+    assert not again._predictor.model.training
