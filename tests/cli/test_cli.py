@@ -3,12 +3,11 @@
 import json
 from pathlib import Path
 
-import click
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from sitegen.cli import GreedyVocabularyCommand, app
+from sitegen.cli import app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 runner = CliRunner()
@@ -24,20 +23,22 @@ def test_version():
     assert result.output.strip().startswith("sitegen 0.")
 
 
-def test_vocabulary_takes_several_values_after_one_flag_and_repeated_flags():
+def test_vocabulary_takes_several_values_after_one_flag_and_repeated_flags(tmp_path, monkeypatch):
+    import sitegen.site.single_run as single_run
+
     seen = {}
 
-    @click.command(cls=GreedyVocabularyCommand)
-    @click.option("--vocabulary", multiple=True)
-    @click.option("--output")
-    def command(vocabulary, output):
-        seen["vocabulary"], seen["output"] = vocabulary, output
+    def capture(image, vocabulary, options, models, output, **kwargs):
+        seen["names"], seen["output"] = vocabulary.names, output
+        return []
 
-    result = CliRunner().invoke(
-        command, ["--vocabulary", "Lionel Messi", "grass", "--output", "o", "--vocabulary", "crowd"]
+    monkeypatch.setattr(single_run, "write_single_run", capture)
+    result = invoke(
+        "run", "--image", EXAMPLES / "images" / "coffee.png", "--vocabulary", "Lionel Messi", "grass",
+        "--output", tmp_path / "o", "--vocabulary", "crowd", "--min-confidence", "0.5",
     )
     assert result.exit_code == 0, result.output
-    assert seen == {"vocabulary": ("Lionel Messi", "grass", "crowd"), "output": "o"}
+    assert seen == {"names": ["Lionel Messi", "grass", "crowd"], "output": tmp_path / "o"}
 
 
 def test_bad_option_value_is_one_line_naming_the_flag(tmp_path):
