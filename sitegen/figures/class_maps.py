@@ -1,0 +1,82 @@
+"""One map per class (steps 4 and 5): a grid of heatmaps in the PNG, a class picker in the figure.
+
+Both steps show an (H, W, C) array on one shared colour scale so classes can be compared; the
+interactive figure shows one class at a time (a dropdown switches the picture) while hovering a
+pixel lists the values of every class there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from sitegen.figures.canvas import ColourBar, Panel, compose
+from sitegen.figures.interactive import (
+    colour_bar_trace,
+    dropdown,
+    figure_json,
+    heatmap_asset,
+    hover_grid,
+    hover_trace,
+    image_layout,
+    image_visibility,
+    layout_image,
+    rounded,
+)
+from sitegen.figures.overlay import VIRIDIS, heatmap
+from sitegen.figures.palette import Palette
+from sitegen.figures.views import class_strip, grid_columns, panel_frame
+from sitegen.records import PipelineResult
+
+#: Total pixels across all class assets of one figure (keeps 30 classes as light as 3).
+ASSET_PIXEL_BUDGET = 500_000
+
+
+def class_maps_png(
+    title: str,
+    result: PipelineResult,
+    palette: Palette,
+    values: np.ndarray,
+    value_range: tuple[float, float],
+    colour_bar: ColourBar,
+    captions: list[str],
+) -> bytes:
+    """A grid of per-class heatmaps, each topped by its class colour, with one colour bar."""
+    height, width, classes = values.shape
+    columns = grid_columns(classes, height, width)
+    frame = panel_frame(height, width, columns)
+    panels = [
+        Panel(class_strip(heatmap(frame.sample(values[..., c]), *value_range), palette.colour(c)), captions[c])
+        for c in range(classes)
+    ]
+    return compose(title, panels, columns=columns, colour_bar=colour_bar, random_weights=result.models.random_weights)
+
+
+def class_maps_figure(
+    title: str,
+    result: PipelineResult,
+    values: np.ndarray,
+    value_range: tuple[float, float],
+    value_label: str,
+    asset_prefix: str,
+) -> tuple[dict, dict[str, bytes]]:
+    """Per-class heatmap assets switched by a dropdown, a colour bar, hover with all classes."""
+    height, width, classes = values.shape
+    names = result.vocabulary.names
+    max_side = int(np.clip(np.sqrt(ASSET_PIXEL_BUDGET / classes), 96, 320))
+    assets = {f"{asset_prefix}_{c}": heatmap_asset(values[..., c], *value_range, max_side) for c in range(classes)}
+    figure = go.Figure(layout=image_layout(width, height, title))
+    for c in range(classes):
+        figure.add_layout_image(layout_image(f"{asset_prefix}_{c}", width, height, visible=c == 0))
+    figure.update_layout(
+        updatemenus=[dropdown([f"Show: {n}" for n in names], [[image_visibility(classes, c)] for c in range(classes)], title="class")]
+    )
+    grid = hover_grid(height, width, classes)
+    lines = "<br>".join(f"{name}: %{{customdata[{c}]:.3f}}" for c, name in enumerate(names))
+    figure.add_trace(hover_trace(grid, rounded(grid.sample(values)), f"x %{{x:.1f}}, y %{{y:.1f}}<br>{lines}"))
+    figure.add_trace(colour_bar_trace(value_range[0], value_range[1], value_label))
+    return figure_json(figure), assets
+
+
+def viridis_bar(label: str, value_range: tuple[float, float], marks: tuple[tuple[float, str], ...] = ()) -> ColourBar:
+    return ColourBar(label, value_range[0], value_range[1], VIRIDIS, marks)

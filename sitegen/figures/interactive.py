@@ -1,0 +1,439 @@
+"""Plotly kit: light interactive figures over pictures that travel as separate PNG assets.
+
+Budget rules that keep a 1024 px image's figure small:
+
+* pictures are never pixel arrays in the figure: they are ``layout.images`` whose source is
+  ``"asset:<name>"``, a key of the step's assets (the site writer saves the PNG and swaps in its
+  URL; Plotly's image trace would read pixels through a canvas, which file:// pages may not do);
+* hover data sits on transparent heatmaps of at most 64 cells on the long side and at most
+  ``HOVER_VALUE_BUDGET`` numbers, sampled at each cell's centre pixel, rounded to 3 decimals;
+  labelled areas (classes, regions, masks) get one small heatmap each whose text travels once;
+* class layers are SVG path shapes traced from masks at most ``PATH_MAX_SIDE`` cells across,
+  coarsened until a figure's paths fit ``PATH_BUDGET`` characters. Shapes carry a legend entry,
+  so a legend click toggles a class and a double-click isolates it.
+
+The raw photo is the same asset (``PHOTO_ASSET``, same bytes) in every figure of an image.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+from PIL import Image
+from skimage import measure
+
+from sitegen.figures.canvas import encode_png
+from sitegen.figures.overlay import VIRIDIS, Frame, plotly_colourscale
+from sitegen.figures.palette import Palette
+from sitegen.records import PipelineResult
+
+PHOTO_ASSET = "photo"
+ASSET_MAX_SIDE = 800
+HOVER_LONG_SIDE = 64
+HOVER_VALUE_BUDGET = 8_192
+PATH_MAX_SIDE = 256
+PATH_BUDGET = 40_000
+TRANSPARENT = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]
+FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13}
+
+
+def figure_json(figure: go.Figure) -> dict:
+    """The figure as plain JSON data (what the site embeds)."""
+    return json.loads(pio.to_json(figure, validate=False))
+
+
+def rounded(values: np.ndarray, decimals: int = 3) -> list:
+    """Nested lists of floats rounded to ``decimals`` (how numbers go into figures)."""
+    return np.round(np.asarray(values, np.float64), decimals).tolist()
+
+
+def asset_frame(height: int, width: int) -> Frame:
+    """Asset size: shrunk to ``ASSET_MAX_SIDE``, tiny images enlarged (browsers blur stretched pixels)."""
+    return Frame.fit(height, width, ASSET_MAX_SIDE, ASSET_MAX_SIDE)
+
+
+def photo_asset(rgb: np.ndarray) -> bytes:
+    """The photo as a PNG asset: at most ``ASSET_MAX_SIDE`` px and 256 colours (a third the bytes)."""
+    frame = asset_frame(*rgb.shape[:2])
+    quantised = Image.fromarray(frame.photo(rgb)).quantize(256, method=Image.Quantize.FASTOCTREE)
+    buffer = io.BytesIO()
+    quantised.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def layer_asset(image: np.ndarray, max_side: int = 400) -> bytes:
+    """A picture layer (RGB or RGBA, source resolution) as a PNG asset, nearest-resampled.
+
+    Layers are label colours, masks and heatmaps: nearest neighbour keeps their colours exact,
+    and with at most 256 distinct colours the PNG gets an 8-bit palette (several times smaller).
+    """
+    frame = Frame.fit(image.shape[0], image.shape[1], max_side, max_side)
+    return encode_indexed(frame.sample(image))
+
+
+def encode_indexed(image: np.ndarray) -> bytes:
+    """PNG of an (H, W, 3 or 4) uint8 array, palette-based when it has at most 256 colours."""
+    channels = image.shape[2]
+    packed = np.zeros(image.shape[:2], np.uint32)
+    for c in range(channels):
+        packed = (packed << 8) | image[..., c]
+    codes, index = np.unique(packed.ravel(), return_inverse=True)
+    if len(codes) > 256:
+        return encode_png(image)
+    colours = np.stack([(codes >> (8 * (channels - 1 - c))) & 255 for c in range(channels)], axis=1).astype(np.uint8)
+    picture = Image.fromarray(index.reshape(image.shape[:2]).astype(np.uint8), mode="P")
+    picture.putpalette(colours[:, :3].tobytes())
+    buffer = io.BytesIO()
+    options = {"transparency": colours[:, 3].tobytes()} if channels == 4 else {}
+    picture.save(buffer, format="PNG", **options)
+    return buffer.getvalue()
+
+
+def heatmap_asset(values: np.ndarray, vmin: float, vmax: float, max_side: int = 320) -> bytes:
+    """An (H, W) float map as a viridis PNG asset with an 8-bit palette (a quarter of RGB's bytes).
+
+    Maps are smooth (SCLIP works on 16 px patches), so 320 px across loses little.
+    """
+    frame = Frame.fit(values.shape[0], values.shape[1], max_side, max_side)
+    index = np.clip((frame.sample(values) - vmin) / ((vmax - vmin) or 1.0), 0, 1) * (len(VIRIDIS) - 1)
+    image = Image.fromarray(np.round(index).astype(np.uint8), mode="P")
+    image.putpalette(VIRIDIS.tobytes())
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def image_layout(width: int, height: int, title: str) -> go.Layout:
+    """Axes in image pixels (y down, square pixels), a wrapping legend below, no template."""
+    axis = {"showgrid": False, "zeroline": False, "ticks": "outside", "constrain": "domain"}
+    return go.Layout(
+        template=go.layout.Template(),
+        title={"text": title, "x": 0.01, "xanchor": "left"},
+        font=FONT,
+        xaxis={**axis, "range": [0, width], "title": {"text": "x (px)"}},
+        yaxis={**axis, "range": [height, 0], "scaleanchor": "x", "scaleratio": 1, "title": {"text": "y (px)"}},
+        height=figure_height(width, height),
+        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        hovermode="closest",
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "itemclick": "toggle"},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+    )
+
+
+def figure_height(width: int, height: int, columns: int = 1, rows: int = 1) -> int:
+    """Pixel height that shows ``rows x columns`` images of ``width x height`` at about 760 px wide."""
+    aspect = (height * rows) / (width * columns)
+    return int(np.clip(760 * aspect, 260, 760)) + 170
+
+
+def layout_image(name: str, width: int, height: int, *, axes: str = "", visible: bool = True, opacity: float = 1.0) -> dict:
+    """A ``layout.images`` entry stretching asset ``name`` over the image's pixel extent.
+
+    ``axes`` is the subplot suffix ("" for x/y, "2" for x2/y2, ...).
+    """
+    return {
+        "source": f"asset:{name}",
+        "xref": f"x{axes}",
+        "yref": f"y{axes}",
+        "x": 0,
+        "y": 0,
+        "sizex": width,
+        "sizey": height,
+        "xanchor": "left",
+        "yanchor": "top",
+        "sizing": "stretch",
+        "layer": "below",
+        "opacity": opacity,
+        "visible": visible,
+    }
+
+
+@dataclass(frozen=True)
+class HoverGrid:
+    """A coarse grid of hover cells over an image of ``shape`` (height, width).
+
+    Cell (i, j) spans an equal share of the image; its values are sampled at the pixel under the
+    cell's centre.
+    """
+
+    shape: tuple[int, int]
+    cells: tuple[int, int]  # (rows, cols)
+
+    @property
+    def step(self) -> tuple[float, float]:
+        """(dx, dy): cell size in image pixels."""
+        return self.shape[1] / self.cells[1], self.shape[0] / self.cells[0]
+
+    def sample(self, array: np.ndarray) -> np.ndarray:
+        """(R, K, ...) values of an (H, W, ...) array at the cell centres."""
+        dx, dy = self.step
+        rows = ((np.arange(self.cells[0]) + 0.5) * dy).astype(int)
+        cols = ((np.arange(self.cells[1]) + 0.5) * dx).astype(int)
+        return array[rows][:, cols]
+
+    def placement(self, row0: int = 0, col0: int = 0, axes: str = "") -> dict:
+        """Heatmap arguments that put cell (row0, col0) of a crop at its place on the image."""
+        dx, dy = self.step
+        return {"x0": (col0 + 0.5) * dx, "dx": dx, "y0": (row0 + 0.5) * dy, "dy": dy, "xaxis": f"x{axes}", "yaxis": f"y{axes}"}
+
+
+def hover_grid(height: int, width: int, values_per_cell: int) -> HoverGrid:
+    """At most 64 cells on the long side and ``HOVER_VALUE_BUDGET`` values in all."""
+    scale = min(1.0, HOVER_LONG_SIDE / max(height, width), np.sqrt(HOVER_VALUE_BUDGET / (values_per_cell * height * width)))
+    return HoverGrid((height, width), (max(1, int(height * scale)), max(1, int(width * scale))))
+
+
+def hover_trace(grid: HoverGrid, customdata: list, hovertemplate: str, *, axes: str = "") -> go.Heatmap:
+    """A transparent heatmap over the whole grid that only shows hover labels.
+
+    ``customdata`` is nested lists of shape (R, K, V); ``hovertemplate`` reads
+    ``%{customdata[i]}`` and ``%{x}``, ``%{y}`` (the cell's centre in image pixels).
+    """
+    return go.Heatmap(
+        z=np.zeros(grid.cells, np.uint8),  # travels as 1 byte per cell
+        customdata=customdata,
+        hovertemplate=hovertemplate + "<extra></extra>",
+        colorscale=TRANSPARENT,
+        showscale=False,
+        showlegend=False,
+        **grid.placement(axes=axes),
+    )
+
+
+def labelled_hover(grid: HoverGrid, labels: np.ndarray, texts: dict[int, str], **options) -> list[go.Heatmap]:
+    """``labelled_cells`` of an (H, W) int label map sampled at the grid's cell centres."""
+    return labelled_cells(grid, grid.sample(labels), texts, **options)
+
+
+def labelled_cells(
+    grid: HoverGrid,
+    cells: np.ndarray,
+    texts: dict[int, str],
+    *,
+    groups: dict[int, str] | None = None,
+    values: np.ndarray | None = None,
+    value_template: str = "",
+    axes: str = "",
+) -> list[go.Heatmap]:
+    """One transparent heatmap per label, covering only that label's cells, with a fixed text.
+
+    Cheaper than a text per cell: each label's text travels once and its cells as 4 bytes each.
+    Labels without a text (say 0 = nothing) get no hover. ``groups`` ties a label's hover to a
+    legend group, so hiding a class in the legend hides its hover too.
+
+    Parameters
+    ----------
+    cells : ndarray of shape (R, K), dtype int
+        The label of each grid cell.
+    texts : dict of int to str
+        Hover text of each label (Plotly hover HTML: ``<br>`` breaks lines).
+    values : ndarray of shape (R, K, V), optional
+        Per-cell numbers that ``value_template`` reads as ``%{customdata[i]}``.
+    """
+    groups = groups or {}
+    traces = []
+    for label in np.unique(cells).tolist():
+        if label not in texts:
+            continue
+        rows, cols = np.nonzero(cells == label)
+        r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+        mine = cells[r0:r1, c0:c1] == label
+        traces.append(
+            go.Heatmap(
+                z=np.where(mine, 1.0, np.nan).astype(np.float32),
+                customdata=None if values is None else rounded(values[r0:r1, c0:c1]),
+                hovertemplate=texts[label] + value_template + "<extra></extra>",
+                hoverongaps=False,
+                colorscale=TRANSPARENT,
+                showscale=False,
+                showlegend=False,
+                legendgroup=groups.get(label),
+                **grid.placement(int(r0), int(c0), axes),
+            )
+        )
+    return traces
+
+
+def _block_coverage(mask: np.ndarray, step: int) -> np.ndarray:
+    """Fraction of each ``step x step`` block that is in the mask (edge blocks padded with False)."""
+    height, width = mask.shape
+    rows, cols = -(-height // step), -(-width // step)
+    padded = np.zeros((rows * step, cols * step), np.float32)
+    padded[:height, :width] = mask
+    return padded.reshape(rows, step, cols, step).mean(axis=(1, 3))
+
+
+def _corners(contour: np.ndarray) -> np.ndarray:
+    """The contour's points where it turns (a closed contour, first point repeated at the end).
+
+    Marching squares on a binary grid puts a point at every half cell; straight runs, including
+    45-degree staircases, carry no information and are dropped.
+    """
+    ring = contour[:-1]
+    before = ring - np.roll(ring, 1, axis=0)
+    after = np.roll(ring, -1, axis=0) - ring
+    turns = np.abs(before[:, 0] * after[:, 1] - before[:, 1] * after[:, 0]) > 1e-9
+    corners = ring[turns] if turns.any() else ring[:1]
+    return np.concatenate([corners, corners[:1]])
+
+
+def mask_path(mask: np.ndarray, max_side: int = PATH_MAX_SIDE) -> str:
+    """SVG path of the outline of an (H, W) bool mask in image pixel coordinates.
+
+    Outlines (holes included) are traced at the half level on a grid of at most ``max_side``
+    cells (a cell is in the mask when at least half its pixels are), reduced to their corners and
+    joined so that with the even-odd fill rule holes stay empty. An empty mask gives "".
+    """
+    if not mask.any():
+        return ""
+    step = max(1, int(np.ceil(max(mask.shape) / max_side)))
+    coverage = _block_coverage(mask, step)
+    small = coverage >= 0.5
+    if not small.any():  # a region smaller than half a cell still gets drawn
+        small = coverage > 0
+    parts = []
+    for contour in measure.find_contours(np.pad(small, 1).astype(np.float32), 0.5):
+        xy = np.round((_corners(contour)[:, ::-1] - 0.5) * step, 1)
+        parts.append("M" + "L".join(f"{x:g},{y:g}" for x, y in xy) + "Z")
+    return "".join(parts)
+
+
+def class_paths(masks: list[np.ndarray]) -> list[str]:
+    """Paths of several masks, coarsened together until they fit ``PATH_BUDGET`` characters."""
+    max_side = PATH_MAX_SIDE
+    while True:
+        paths = [mask_path(m, max_side) for m in masks]
+        if sum(map(len, paths)) <= PATH_BUDGET or max_side <= 32:
+            return paths
+        max_side //= 2
+
+
+def class_shapes(
+    masks: list[tuple[int, np.ndarray]], palette: Palette, names: list[str], *, opacity: float = 0.5, axes: str = ""
+) -> list[dict]:
+    """One filled path shape per non-empty class mask, with a legend entry named after the class.
+
+    Parameters
+    ----------
+    masks : list of (int, ndarray of shape (H, W), dtype bool)
+        Class index and its mask.
+    names : list of str
+        Class names by index (the legend labels and groups).
+    """
+    paths = class_paths([mask for _, mask in masks])
+    return [
+        {
+            "type": "path",
+            "path": path,
+            "xref": f"x{axes}",
+            "yref": f"y{axes}",
+            "fillcolor": palette.hex(index),
+            "fillrule": "evenodd",
+            "line": {"color": palette.hex(index), "width": 1},
+            "opacity": opacity,
+            "layer": "above",
+            "name": names[index],
+            "legendgroup": names[index],
+            "showlegend": True,
+        }
+        for (index, _), path in zip(masks, paths)
+        if path
+    ]
+
+
+def outline_shape(path: str, colour: str, *, name: str, dash: str = "solid", axes: str = "", legend: bool = True) -> dict:
+    """An unfilled path shape (kept or dropped regions, suppressed masks)."""
+    return {
+        "type": "path",
+        "path": path,
+        "xref": f"x{axes}",
+        "yref": f"y{axes}",
+        "line": {"color": colour, "width": 2, "dash": dash},
+        "layer": "above",
+        "name": name,
+        "legendgroup": name,
+        "showlegend": legend,
+    }
+
+
+def points_trace(
+    xy: np.ndarray,
+    *,
+    name: str,
+    colour: str,
+    symbol: str,
+    customdata: list,
+    hovertemplate: str,
+    group: str | None = None,
+    size: int = 11,
+    line_colour: str = "white",
+    showlegend: bool = True,
+) -> go.Scatter:
+    """Point prompts as markers at pixel centres; ``group`` ties them to a class's legend entry."""
+    xy = np.asarray(xy, float).reshape(-1, 2)
+    return go.Scatter(
+        x=rounded(xy[:, 0] + 0.5, 1),
+        y=rounded(xy[:, 1] + 0.5, 1),
+        mode="markers",
+        name=name,
+        legendgroup=group or name,
+        showlegend=showlegend,
+        marker={"color": colour, "symbol": symbol, "size": size, "line": {"color": line_colour, "width": 1.5}},
+        customdata=customdata,
+        hovertemplate=hovertemplate + "<extra></extra>",
+    )
+
+
+def colour_bar_trace(vmin: float, vmax: float, title: str) -> go.Scatter:
+    """A trace that draws nothing but a viridis colour bar from ``vmin`` to ``vmax``."""
+    return go.Scatter(
+        x=[None],
+        y=[None],
+        mode="markers",
+        showlegend=False,
+        hoverinfo="skip",
+        marker={
+            "color": [vmin],
+            "cmin": vmin,
+            "cmax": vmax,
+            "colorscale": plotly_colourscale(),
+            "showscale": True,
+            "colorbar": {"title": {"text": title}, "thickness": 14, "len": 0.8},
+        },
+    )
+
+
+def dropdown(labels: list[str], args: list[list], *, active: int = 0, method: str = "relayout", title: str = "") -> dict:
+    """An ``updatemenus`` dropdown above the plot; button i applies ``args[i]`` with ``method``."""
+    return {
+        "type": "dropdown",
+        "direction": "down",
+        "active": active,
+        "x": 1.0,
+        "xanchor": "right",
+        "y": 1.02,
+        "yanchor": "bottom",
+        "showactive": True,
+        "buttons": [{"label": label, "method": method, "args": a} for label, a in zip(labels, args)],
+        "pad": {"r": 4, "t": 4},
+        "name": title,
+    }
+
+
+def image_visibility(count: int, shown: int, offset: int = 0) -> dict:
+    """relayout arguments that show layout image ``offset + shown`` and hide its ``count - 1`` siblings."""
+    return {f"images[{offset + i}].visible": i == shown for i in range(count)}
+
+
+def photo_figure(result: PipelineResult, title: str) -> tuple[go.Figure, dict[str, bytes]]:
+    """A figure showing the raw photo in image pixel axes, and its assets."""
+    width, height = result.image.width, result.image.height
+    figure = go.Figure(layout=image_layout(width, height, title))
+    figure.add_layout_image(layout_image(PHOTO_ASSET, width, height))
+    return figure, {PHOTO_ASSET: photo_asset(result.image.rgb)}

@@ -1,0 +1,53 @@
+"""Step 4: cosine similarity of every pixel with every class, before the softmax."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sitegen.figures.class_maps import class_maps_figure, class_maps_png, viridis_bar
+from sitegen.figures.palette import Palette
+from sitegen.figures.registry import RenderedStep, step_info
+from sitegen.figures.wording import paragraphs
+from sitegen.records import PipelineResult
+
+STEP = step_info("04_similarity")
+
+
+def value_range(similarities: np.ndarray) -> tuple[float, float]:
+    """The shared colour scale: all classes' cosines, widened to two decimals."""
+    return float(np.floor(similarities.min() * 100) / 100), float(np.ceil(similarities.max() * 100) / 100)
+
+
+def describe(result: PipelineResult) -> str:
+    similarities = result.dense.similarities
+    names = result.vocabulary.names
+    means = similarities.mean(axis=(0, 1))
+    order = np.argsort(-means)
+    several = any(len(c.queries) > 1 for c in result.vocabulary.classes)
+    return paragraphs(
+        [
+            "Cosine similarity between each pixel's CLIP feature (SCLIP: correlative self-attention in the "
+            "last block) and each query's text embedding, averaged where windows overlap and resized to the "
+            "image. These are raw cosines, before the softmax of the next step"
+            + ("; a class with several queries shows its highest cosine." if several else "."),
+            f"Cosines here range from {similarities.min():.3f} to {similarities.max():.3f}; all maps share one colour "
+            f"scale. Highest mean: {names[order[0]]} ({means[order[0]]:.3f}); lowest: {names[order[-1]]} ({means[order[-1]]:.3f}).",
+            f"Small differences matter: the next step multiplies cosines by logit_scale {result.options.logit_scale:g} before the softmax.",
+        ]
+    )
+
+
+def render(result: PipelineResult, palette: Palette) -> RenderedStep:
+    similarities = result.dense.similarities
+    names = result.vocabulary.names
+    span = value_range(similarities)
+    captions = [f"{n}: mean {similarities[..., c].mean():.3f}, max {similarities[..., c].max():.3f}" for c, n in enumerate(names)]
+    png = class_maps_png(f"Step 4 - {STEP.title} (cosine, before softmax)", result, palette, similarities, span, viridis_bar("cosine similarity", span), captions)
+    figure, assets = class_maps_figure("Cosine similarity per class (pick a class)", result, similarities, span, "cosine", "similarity")
+    facts = {
+        "min cosine": round(float(similarities.min()), 4),
+        "max cosine": round(float(similarities.max()), 4),
+        "mean cosine": round(float(similarities.mean()), 4),
+        "logit scale": result.options.logit_scale,
+    }
+    return RenderedStep(STEP, png, describe(result), facts, figure, assets)

@@ -1,0 +1,46 @@
+"""Step 5: per-class probabilities (softmax of scaled cosines, max over each class's queries)."""
+
+from __future__ import annotations
+
+from sitegen.figures.class_maps import class_maps_figure, class_maps_png, viridis_bar
+from sitegen.figures.palette import Palette
+from sitegen.figures.registry import RenderedStep, step_info
+from sitegen.figures.wording import count, paragraphs
+from sitegen.records import PipelineResult
+
+STEP = step_info("05_confidence_maps")
+UNIT_RANGE = (0.0, 1.0)
+
+
+def describe(result: PipelineResult) -> str:
+    probabilities = result.dense.probabilities
+    vocabulary = result.vocabulary
+    options = result.options
+    summary = "; ".join(f"{name} {probabilities[..., c].mean():.2f}" for c, name in enumerate(vocabulary.names[:12]))
+    summary += f" and {len(vocabulary) - 12} more" if len(vocabulary) > 12 else ""
+    synonyms = len(vocabulary.queries) > len(vocabulary)
+    return paragraphs(
+        [
+            f"Probabilities: logits = logit_scale {options.logit_scale:g} x cosine, a softmax over all "
+            f"{count(len(vocabulary.queries), 'query', 'queries')}, then each class takes the highest probability "
+            "of its queries"
+            + (" (so a pixel's class probabilities need not sum to 1)." if synonyms else "."),
+            f"Mean probability per class: {summary}. Hover a pixel in the interactive view to read every class's probability there.",
+        ]
+    )
+
+
+def render(result: PipelineResult, palette: Palette) -> RenderedStep:
+    probabilities = result.dense.probabilities
+    names = result.vocabulary.names
+    captions = [f"{n}: mean {probabilities[..., c].mean():.2f}, max {probabilities[..., c].max():.2f}" for c, n in enumerate(names)]
+    bar = viridis_bar("class probability", UNIT_RANGE, ((result.options.min_confidence, f"min_confidence {result.options.min_confidence:g}"),))
+    png = class_maps_png(f"Step 5 - {STEP.title}", result, palette, probabilities, UNIT_RANGE, bar, captions)
+    figure, assets = class_maps_figure("Probability per class (pick a class; hover lists all)", result, probabilities, UNIT_RANGE, "probability", "confidence")
+    facts = {
+        "classes": len(names),
+        "queries": len(result.vocabulary.queries),
+        "logit scale": result.options.logit_scale,
+        "mean max probability": round(float(probabilities.max(axis=2).mean()), 4),
+    }
+    return RenderedStep(STEP, png, describe(result), facts, figure, assets)

@@ -1,0 +1,99 @@
+"""Step 6: SCLIP's dense prediction, the argmax over classes at every pixel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from sitegen.figures.canvas import Panel, compose
+from sitegen.figures.interactive import HoverGrid, class_shapes, figure_json, hover_grid, hover_trace, photo_figure, rounded
+from sitegen.figures.overlay import colourise
+from sitegen.figures.palette import Palette
+from sitegen.figures.registry import RenderedStep, step_info
+from sitegen.figures.views import class_legend, class_overlay, grid_columns, panel_frame
+from sitegen.figures.wording import paragraphs, percent
+from sitegen.records import PipelineResult
+
+STEP = step_info("06_dense_prediction")
+
+
+def class_shares(labels: np.ndarray, num_classes: int) -> np.ndarray:
+    """(C,) int64 pixel count of each class in an (H, W) class map."""
+    return np.bincount(labels.ravel(), minlength=num_classes)[:num_classes]
+
+
+def labelled_class_figure(
+    result: PipelineResult,
+    palette: Palette,
+    labels: np.ndarray,
+    title: str,
+    cell_values: Callable[[HoverGrid], list],
+    hover_lines: list[str],
+    values_per_cell: int,
+):
+    """Photo, one toggleable shape per class of ``labels`` and a hover grid naming the class.
+
+    ``cell_values(grid)`` gives each cell's further values (nested lists R x K x V) that
+    ``hover_lines`` read as ``%{customdata[1]}`` onwards. Shared by step 6 and step 17. (Classes
+    are scattered over the image, so one grid with a name per cell is lighter than one hover
+    area per class.)
+    """
+    names = result.vocabulary.names
+    figure, assets = photo_figure(result, title)
+    present = [int(c) for c in np.unique(labels)]
+    for shape in class_shapes([(c, labels == c) for c in present], palette, names):
+        figure.add_shape(shape)
+    grid = hover_grid(*labels.shape, 2 + values_per_cell)  # a name costs about two numbers
+    data = [
+        [[names[c], *values] for c, values in zip(row, value_row)]
+        for row, value_row in zip(grid.sample(labels).tolist(), cell_values(grid))
+    ]
+    figure.add_trace(hover_trace(grid, data, "<br>".join(["x %{x:.1f}, y %{y:.1f}", "class: %{customdata[0]}", *hover_lines])))
+    return figure_json(figure), assets
+
+
+def describe(result: PipelineResult) -> str:
+    prediction = result.dense.prediction
+    counts = class_shares(prediction, len(result.vocabulary))
+    order = np.argsort(-counts)
+    names = result.vocabulary.names
+    shares = "; ".join(f"{names[c]} {percent(counts[c], prediction.size)}" for c in order[:10] if counts[c])
+    absent = [names[c] for c in range(len(names)) if counts[c] == 0]
+    lines = [
+        "Each pixel takes the class with the highest probability (the argmax over classes), before any "
+        f"confidence threshold. Share of pixels: {shares}" + (" and more." if (counts > 0).sum() > 10 else "."),
+    ]
+    if absent:
+        lines.append(f"Never the winner anywhere: {', '.join(absent[:10])}" + (f" and {len(absent) - 10} more." if len(absent) > 10 else "."))
+    return paragraphs(lines)
+
+
+def render(result: PipelineResult, palette: Palette) -> RenderedStep:
+    prediction = result.dense.prediction
+    names = result.vocabulary.names
+    counts = class_shares(prediction, len(names))
+    columns = grid_columns(2, *prediction.shape)
+    frame = panel_frame(*prediction.shape, columns)
+    png = compose(
+        f"Step 6 - {STEP.title} (argmax)",
+        [
+            Panel(colourise(frame.sample(prediction), palette), "argmax class map"),
+            Panel(class_overlay(frame, result.image.rgb, prediction, palette), "over the image"),
+        ],
+        columns=columns,
+        legend=class_legend(palette, names, range(len(names)), {c: f" ({percent(counts[c], prediction.size)})" for c in range(len(names))}),
+        random_weights=result.models.random_weights,
+    )
+    figure, assets = labelled_class_figure(
+        result,
+        palette,
+        prediction,
+        "Argmax class map (click a legend entry to toggle a class)",
+        lambda grid: rounded(grid.sample(result.dense.confidence)[..., None]),
+        ["probability: %{customdata[1]:.3f}"],
+        1,
+    )
+    facts = {"classes present": int((counts > 0).sum())}
+    facts.update({f"{names[c]} (% px)": round(100.0 * int(counts[c]) / prediction.size, 1) for c in np.argsort(-counts)[:8] if counts[c]})
+    return RenderedStep(STEP, png, describe(result), facts, figure, assets)

@@ -1,0 +1,172 @@
+"""Step 8: which pixels pass min_confidence, with the distribution of winning probabilities.
+
+The interactive figure precomputes the passing pixels at every threshold from 0.05 to 0.95 (and
+the run's own value) as small PNG layers; a slider switches them and moves the histogram line.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from sitegen.figures.canvas import Panel, compose
+from sitegen.figures.charts import histogram_chart
+from sitegen.figures.interactive import (
+    FONT,
+    figure_height,
+    figure_json,
+    image_visibility,
+    layer_asset,
+    layout_image,
+    photo_asset,
+    PHOTO_ASSET,
+)
+from sitegen.figures.overlay import backdrop, blend, colourise
+from sitegen.figures.palette import Palette
+from sitegen.figures.registry import RenderedStep, step_info
+from sitegen.figures.views import class_legend, panel_frame
+from sitegen.figures.wording import paragraphs, percent
+from sitegen.records import PipelineResult
+
+STEP = step_info("08_thresholding")
+BINS = 50
+SLIDER_STEP = 0.05
+LAYER_MAX_SIDE = 160
+HISTOGRAM_GREY = (120, 120, 120)
+
+
+def slider_thresholds(run_value: float) -> list[float]:
+    """0.05, 0.10, ..., 0.95 and the run's own min_confidence, sorted."""
+    grid = {round(float(t), 2) for t in np.arange(SLIDER_STEP, 1.0 - 1e-9, SLIDER_STEP)}
+    return sorted(grid | {round(float(run_value), 4)})
+
+
+def describe(result: PipelineResult) -> str:
+    thresholding = result.thresholding
+    names = result.vocabulary.names
+    passing = int(thresholding.passing.sum())
+    total = thresholding.passing.size
+    per_class = "; ".join(f"{names[c]} {int(n):,}" for c, n in enumerate(thresholding.pixels_per_class[:12]))
+    more = f" and {len(names) - 12} more classes" if len(names) > 12 else ""
+    return paragraphs(
+        [
+            f"A pixel passes when the probability of its winning class is at least min_confidence "
+            f"{thresholding.min_confidence:g}. The same rule feeds the figures and the prompts.",
+            f"{passing:,} of {total:,} pixels ({percent(passing, total)}) pass. Passing pixels per class: {per_class}{more}.",
+            "The histogram shows the winning probability of every pixel with the threshold as a red line; the "
+            "slider of the interactive view shows what other thresholds would let through.",
+        ]
+    )
+
+
+def passing_layer(result: PipelineResult, palette: Palette, threshold: float) -> np.ndarray:
+    """(H, W, 4) uint8: class colours where the winning probability reaches ``threshold``."""
+    rgba = np.zeros(result.dense.prediction.shape + (4,), np.uint8)
+    passing = result.dense.confidence >= threshold
+    rgba[..., :3] = colourise(result.dense.prediction, palette)
+    rgba[..., 3] = np.where(passing, 230, 0)
+    return rgba
+
+
+def _png(result: PipelineResult, palette: Palette, counts: np.ndarray, edges: np.ndarray) -> bytes:
+    thresholding = result.thresholding
+    names = result.vocabulary.names
+    frame = panel_frame(*thresholding.passing.shape, 2)
+    shown = frame.sample(thresholding.passing)
+    picture = blend(backdrop(frame.photo(result.image.rgb)), colourise(frame.sample(result.dense.prediction), palette), 0.9 * shown)
+    chart = histogram_chart(
+        counts,
+        edges,
+        (max(260, frame.size[0]), 440),
+        colour=HISTOGRAM_GREY,
+        xlabel="probability of the winning class",
+        threshold=thresholding.min_confidence,
+        threshold_label=f"min_confidence {thresholding.min_confidence:g}",
+    )
+    passing = int(thresholding.passing.sum())
+    return compose(
+        f"Step 8 - {STEP.title} at min_confidence {thresholding.min_confidence:g}",
+        [
+            Panel(picture, f"passing pixels: {passing:,} ({percent(passing, thresholding.passing.size)})"),
+            Panel(chart, "winning probability of every pixel"),
+        ],
+        legend=class_legend(palette, names, range(len(names)), {c: f" ({int(n):,} px)" for c, n in enumerate(thresholding.pixels_per_class)}),
+        random_weights=result.models.random_weights,
+    )
+
+
+def _figure(result: PipelineResult, palette: Palette, counts: np.ndarray, edges: np.ndarray) -> tuple[dict, dict[str, bytes]]:
+    confidence = result.dense.confidence
+    height, width = confidence.shape
+    run_value = result.thresholding.min_confidence
+    thresholds = slider_thresholds(run_value)
+    names = result.vocabulary.names
+    assets = {PHOTO_ASSET: photo_asset(result.image.rgb)}
+    images = [layout_image(PHOTO_ASSET, width, height)]
+    for t in thresholds:
+        name = f"passing_{round(t * 1000):04d}"
+        assets[name] = layer_asset(passing_layer(result, palette, t), LAYER_MAX_SIDE)
+        images.append(layout_image(name, width, height, visible=t == round(run_value, 4)))
+
+    def status(t: float) -> str:
+        n = int((confidence >= t).sum())
+        return f"min_confidence {t:g}: {n:,} px ({percent(n, confidence.size)}) pass"
+
+    steps = [
+        {
+            "label": f"{t:g}" + (" (run)" if t == round(run_value, 4) else ""),
+            "method": "relayout",
+            "args": [{**image_visibility(len(thresholds), i, offset=1), "shapes[0].x0": t, "shapes[0].x1": t, "annotations[0].text": status(t)}],
+        }
+        for i, t in enumerate(thresholds)
+    ]
+    axis = {"showgrid": False, "zeroline": False, "ticks": "outside"}
+    layout = go.Layout(
+        template=go.layout.Template(),
+        font=FONT,
+        title={"text": "Pixels passing min_confidence (drag the slider)", "x": 0.01, "xanchor": "left"},
+        height=figure_height(width, height, columns=2) + 60,
+        margin={"l": 60, "r": 20, "t": 60, "b": 40},
+        xaxis={**axis, "domain": [0, 0.58], "range": [0, width], "constrain": "domain"},
+        yaxis={**axis, "range": [height, 0], "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
+        xaxis2={**axis, "domain": [0.66, 1], "range": [0, 1], "anchor": "y2", "title": {"text": "probability of the winning class"}},
+        yaxis2={**axis, "anchor": "x2", "title": {"text": "pixels"}},
+        images=images,
+        shapes=[{"type": "line", "xref": "x2", "yref": "y2 domain", "x0": run_value, "x1": run_value, "y0": 0, "y1": 1, "line": {"color": "#d7191c", "width": 3}}],
+        annotations=[{"text": status(run_value), "xref": "x2 domain", "yref": "y2 domain", "x": 0.5, "y": 1.06, "showarrow": False}],
+        sliders=[{"active": thresholds.index(round(run_value, 4)), "steps": steps, "currentvalue": {"prefix": "min_confidence: "}, "pad": {"t": 40}}],
+        legend={"orientation": "h", "y": -0.25, "itemclick": False, "itemdoubleclick": False},
+        hovermode="closest",
+        plot_bgcolor="white",
+    )
+    figure = go.Figure(layout=layout)
+    figure.add_trace(
+        go.Bar(
+            x=((edges[:-1] + edges[1:]) / 2).round(3).tolist(),
+            y=counts.tolist(),
+            width=1.0 / BINS,
+            marker={"color": "#787878"},
+            xaxis="x2",
+            yaxis="y2",
+            showlegend=False,
+            hovertemplate="probability %{x:.2f}: %{y:,} px<extra></extra>",
+        )
+    )
+    for c, name in enumerate(names):
+        figure.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name, marker={"color": palette.hex(c), "symbol": "square", "size": 12}, hoverinfo="skip"))
+    return figure_json(figure), assets
+
+
+def render(result: PipelineResult, palette: Palette) -> RenderedStep:
+    confidence = result.dense.confidence
+    counts, edges = np.histogram(confidence, bins=BINS, range=(0.0, 1.0))
+    figure, assets = _figure(result, palette, counts, edges)
+    thresholding = result.thresholding
+    passing = int(thresholding.passing.sum())
+    facts = {
+        "min_confidence": thresholding.min_confidence,
+        "passing pixels": passing,
+        "passing (%)": round(100.0 * passing / thresholding.passing.size, 1),
+        "classes with passing pixels": int((thresholding.pixels_per_class > 0).sum()),
+    }
+    return RenderedStep(STEP, _png(result, palette, counts, edges), describe(result), facts, figure, assets)

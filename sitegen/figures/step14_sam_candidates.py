@@ -1,0 +1,184 @@
+"""Step 14: SAM's three candidate masks for every prompt, with their predicted-IoU scores."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from sitegen.figures.canvas import LegendItem, Panel, compose, draw_boxes
+from sitegen.figures.interactive import FONT, PHOTO_ASSET, class_paths, dropdown, figure_height, figure_json, layout_image, photo_asset, rounded
+from sitegen.figures.overlay import NEGATIVE_RED, POSITIVE_GREEN, Frame, backdrop, blend, outline, paint
+from sitegen.figures.palette import Palette
+from sitegen.figures.registry import RenderedStep, step_info
+from sitegen.figures.step11_positive_prompts import GREEN_HEX
+from sitegen.figures.step13_sam_prompting import RED_HEX
+from sitegen.figures.views import draw_prompts, image_frame, message_picture
+from sitegen.figures.wording import count, no_prompts_reason, paragraphs
+from sitegen.records import PipelineResult, SamPrompt
+
+STEP = step_info("14_sam_candidates")
+#: The PNG shows at most this many prompts (the most confident regions); the figure shows all.
+PNG_PROMPTS = 12
+CELL_MAX = (220, 480)  # (height, width) of one candidate picture in the PNG
+
+
+def crop_box(masks: np.ndarray, points: np.ndarray, shape: tuple[int, int]) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) around a prompt's candidate masks (K, H, W) and points, padded 15 %."""
+    height, width = shape
+    ys, xs = np.nonzero(masks.any(axis=0))
+    xs = np.concatenate([xs, points[:, 0].astype(int)])
+    ys = np.concatenate([ys, points[:, 1].astype(int)])
+    pad = max(8, int(0.15 * max(xs.max() - xs.min(), ys.max() - ys.min())))
+    return max(0, xs.min() - pad), max(0, ys.min() - pad), min(width, xs.max() + 1 + pad), min(height, ys.max() + 1 + pad)
+
+
+def shown_prompts(result: PipelineResult) -> list[SamPrompt]:
+    """The prompts of the PNG: the PNG_PROMPTS most confident regions' prompts, in prompt order."""
+    prompts = sorted(result.candidates.prompts, key=lambda p: -p.confidence)[:PNG_PROMPTS]
+    return sorted(prompts, key=lambda p: p.index)
+
+
+def candidate_picture(result: PipelineResult, palette: Palette, prompt: SamPrompt, k: int, frame: Frame, box) -> np.ndarray:
+    """One candidate mask over the faded photo crop, with the prompt's points."""
+    x0, y0, x1, y1 = box
+    mask = frame.sample(result.candidates.masks[prompt.index, k, y0:y1, x0:x1])
+    picture = frame.photo(result.image.rgb[y0:y1, x0:x1])
+    colour = palette.colour(prompt.class_index)
+    picture = blend(backdrop(picture, 0.3), np.array(colour, np.uint8)[None, None], 0.55 * mask)
+    picture = paint(picture, outline(mask), colour)
+    points = prompt.points - np.array([x0, y0], np.float32)
+    return draw_prompts(picture, frame, points, prompt.labels, 6)
+
+
+def describe(result: PipelineResult) -> str:
+    candidates = result.candidates
+    prompts = candidates.prompts
+    if not prompts:
+        return no_prompts_reason(result)
+    best_counts = np.bincount(candidates.scores.argmax(axis=1), minlength=3)
+    lines = [
+        "With multimask_output SAM 2 returns 3 candidate masks per prompt (often a part, the object, and a "
+        "larger whole) and predicts each mask's IoU with the true object: that score is shown with each candidate.",
+        f"{count(len(prompts), 'prompt')}, {len(prompts) * 3} candidates; scores range from {candidates.scores.min():.3f} "
+        f"to {candidates.scores.max():.3f}. The best-scoring candidate was candidate 0 for {best_counts[0]}, "
+        f"candidate 1 for {best_counts[1]} and candidate 2 for {best_counts[2]} prompts.",
+    ]
+    if len(prompts) > PNG_PROMPTS:
+        lines.append(
+            f"The picture shows the {PNG_PROMPTS} prompts of the most confident regions out of {len(prompts)}; "
+            "the interactive view lets you pick any prompt."
+        )
+    return paragraphs(lines)
+
+
+def _png(result: PipelineResult, palette: Palette) -> bytes:
+    names = result.vocabulary.names
+    candidates = result.candidates
+    panels = []
+    for prompt in shown_prompts(result):
+        box = crop_box(candidates.masks[prompt.index], prompt.points, candidates.masks.shape[2:])
+        frame = Frame.fit(box[3] - box[1], box[2] - box[0], CELL_MAX[1], CELL_MAX[0])
+        best = int(np.argmax(candidates.scores[prompt.index]))
+        for k in range(3):
+            picture = candidate_picture(result, palette, prompt, k, frame, box)
+            if k == best:
+                picture = draw_boxes(picture, [(0, 0, picture.shape[1], picture.shape[0])], [POSITIVE_GREEN], 4)
+            caption = f"prompt {prompt.index} ({names[prompt.class_index]}), candidate {k}: {candidates.scores[prompt.index, k]:.3f}" + (" best" if k == best else "")
+            panels.append(Panel(picture, caption))
+    notes = ()
+    if not panels:
+        frame = image_frame(result)
+        panels = [Panel(message_picture(frame, result.image.rgb, no_prompts_reason(result)), "no prompts")]
+    elif len(candidates.prompts) > PNG_PROMPTS:
+        notes = (f"Showing {PNG_PROMPTS} of {len(candidates.prompts)} prompts (the most confident regions); the interactive view has all.",)
+    return compose(
+        f"Step 14 - {STEP.title} ({count(len(candidates.prompts), 'prompt')} x 3)",
+        panels,
+        columns=3 if len(panels) > 1 else 1,
+        legend=(
+            LegendItem("positive point", POSITIVE_GREEN, "circle"),
+            LegendItem("negative point", NEGATIVE_RED, "cross"),
+            LegendItem("best-scoring candidate", POSITIVE_GREEN, "outline"),
+        ),
+        notes=notes,
+        random_weights=result.models.random_weights,
+    )
+
+
+def _figure(result: PipelineResult, palette: Palette) -> tuple[dict | None, dict[str, bytes]]:
+    candidates = result.candidates
+    prompts = candidates.prompts
+    names = result.vocabulary.names
+    height, width = result.image.height, result.image.width
+    paths = class_paths([m for masks in candidates.masks for m in masks])
+    axis = {"showgrid": False, "zeroline": False, "ticks": "outside", "constrain": "domain"}
+    layout: dict = {
+        "template": go.layout.Template(),
+        "font": FONT,
+        "title": {"text": "SAM's 3 candidates per prompt (pick a prompt)", "x": 0.01, "xanchor": "left"},
+        "height": figure_height(width, height, columns=3),
+        "margin": {"l": 40, "r": 20, "t": 90, "b": 40},
+        "showlegend": False,
+        "hovermode": "closest",
+        "plot_bgcolor": "white",
+        "images": [layout_image(PHOTO_ASSET, width, height, axes=a) for a in ("", "2", "3")],
+    }
+    for i, a in enumerate(("", "2", "3")):
+        layout[f"xaxis{a}"] = {**axis, "domain": [i * 0.34, i * 0.34 + 0.32], "range": [0, width], **({"matches": "x"} if a else {})}
+        layout[f"yaxis{a}"] = {**axis, "anchor": f"x{a}", "range": [height, 0], "scaleanchor": f"x{a}", **({"matches": "y"} if a else {})}
+        if a:
+            layout[f"xaxis{a}"]["anchor"] = f"y{a}"
+
+    def view(prompt: SamPrompt) -> tuple[dict, dict]:
+        box = crop_box(candidates.masks[prompt.index], prompt.points, (height, width))
+        best = int(np.argmax(candidates.scores[prompt.index]))
+        colour = palette.hex(prompt.class_index)
+        relayout = {"xaxis.range": [box[0], box[2]], "yaxis.range": [box[3], box[1]]}
+        for k in range(3):
+            relayout[f"shapes[{k}].path"] = paths[prompt.index * 3 + k] or "M0,0Z"
+            relayout[f"shapes[{k}].fillcolor"] = colour
+            relayout[f"shapes[{k}].line.color"] = colour
+            relayout[f"annotations[{k}].text"] = f"candidate {k}: {candidates.scores[prompt.index, k]:.3f}" + (" (best)" if k == best else "")
+        points = {
+            "x": [rounded(prompt.points[:, 0] + 0.5, 1)] * 3,
+            "y": [rounded(prompt.points[:, 1] + 0.5, 1)] * 3,
+            "marker.color": [[GREEN_HEX if v == 1 else RED_HEX for v in prompt.labels.tolist()]] * 3,
+        }
+        return points, relayout
+
+    figure = go.Figure(layout=layout)
+    if not prompts:
+        figure.add_annotation(text=no_prompts_reason(result), xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False)
+        return figure_json(figure), {PHOTO_ASSET: photo_asset(result.image.rgb)}
+    first_points, first_layout = view(prompts[0])
+    for k, a in enumerate(("", "2", "3")):
+        figure.add_shape(type="path", path="M0,0Z", xref=f"x{a}", yref=f"y{a}", opacity=0.5, fillrule="evenodd", line={"width": 2})
+        figure.add_annotation(text="", xref=f"x{a} domain", yref=f"y{a} domain", x=0.5, y=1.0, yanchor="bottom", showarrow=False)
+        figure.add_trace(
+            go.Scatter(
+                x=first_points["x"][k],
+                y=first_points["y"][k],
+                xaxis=f"x{a}",
+                yaxis=f"y{a}",
+                mode="markers",
+                marker={"size": 10, "color": first_points["marker.color"][k], "line": {"color": "white", "width": 1.5}},
+                hovertemplate="x %{x:.1f}, y %{y:.1f}<extra></extra>",
+            )
+        )
+    figure.update_layout(first_layout)
+    labels, args = [], []
+    for prompt in prompts:
+        points, relayout = view(prompt)
+        labels.append(f"prompt {prompt.index}: {names[prompt.class_index]}, region {prompt.region_id}")
+        args.append([points, relayout, [0, 1, 2]])
+    figure.update_layout(updatemenus=[{**dropdown(labels, args, method="update", title="prompt"), "y": 1.12}])
+    return figure_json(figure), {PHOTO_ASSET: photo_asset(result.image.rgb)}
+
+
+def render(result: PipelineResult, palette: Palette) -> RenderedStep:
+    candidates = result.candidates
+    figure, assets = _figure(result, palette)
+    facts = {"prompts": len(candidates.prompts), "candidates": 3 * len(candidates.prompts)}
+    if candidates.prompts:
+        facts.update({"best score": round(float(candidates.scores.max()), 3), "lowest score": round(float(candidates.scores.min()), 3)})
+    return RenderedStep(STEP, _png(result, palette), describe(result), facts, figure, assets)

@@ -1,0 +1,81 @@
+"""Step 16: overlap resolution: within a class, a mask overlapping a more confident kept mask
+by more than iou_threshold is suppressed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sitegen.figures.canvas import LegendItem, Panel, compose, draw_labels
+from sitegen.figures.interactive import class_paths, class_shapes, figure_json, outline_shape, photo_figure
+from sitegen.figures.overlay import DROPPED_RED, hatch, outline, paint
+from sitegen.figures.palette import Palette
+from sitegen.figures.registry import RenderedStep, step_info
+from sitegen.figures.step15_mask_selection import anchor_traces, mask_hover, masks_picture, prompt_labels
+from sitegen.figures.views import class_legend, image_frame, message_picture
+from sitegen.figures.wording import count, listed, no_prompts_reason, paragraphs
+from sitegen.records import PipelineResult
+
+STEP = step_info("16_overlap_resolution")
+
+
+def status_texts(result: PipelineResult) -> dict[int, str]:
+    """Prompt index -> "kept" or "suppressed by prompt j (IoU x)"."""
+    texts = {i: "kept" for i in result.overlap.kept}
+    texts.update({s.prompt_index: f"suppressed by prompt {s.winner_index} (IoU {s.iou:.3f})" for s in result.overlap.suppressed})
+    return texts
+
+
+def describe(result: PipelineResult) -> str:
+    overlap = result.overlap
+    if not result.candidates.prompts:
+        return no_prompts_reason(result)
+    lines = [
+        "Within each class the chosen masks are taken in descending region confidence; a mask whose IoU with an "
+        f"already kept mask of the same class exceeds iou_threshold {overlap.iou_threshold:g} is suppressed, "
+        "and the mask it lost to is recorded.",
+        f"{count(len(overlap.kept), 'mask')} kept, {len(overlap.suppressed)} suppressed.",
+    ]
+    if overlap.suppressed:
+        lines.append("Suppressed: " + listed([f"prompt {s.prompt_index} by prompt {s.winner_index} (IoU {s.iou:.3f})" for s in overlap.suppressed], 8) + ".")
+    return paragraphs(lines)
+
+
+def render(result: PipelineResult, palette: Palette) -> RenderedStep:
+    overlap = result.overlap
+    prompts = result.candidates.prompts
+    names = result.vocabulary.names
+    masks = result.selection.masks
+    texts = status_texts(result)
+    suppressed = [s.prompt_index for s in overlap.suppressed]
+    frame = image_frame(result)
+    if prompts:
+        picture = masks_picture(result, palette, list(overlap.kept))
+        lost = frame.sample(masks[suppressed].any(axis=0)) if suppressed else np.zeros(frame.size, bool)
+        picture = paint(picture, hatch(lost, 6) | outline(lost), DROPPED_RED)
+        if len(prompts) <= 40:
+            short = {i: f"{i}: kept" for i in overlap.kept} | {s.prompt_index: f"{s.prompt_index}: lost to {s.winner_index}" for s in overlap.suppressed}
+            picture = draw_labels(picture, prompt_labels(result, sorted(short), short), 13)
+    else:
+        picture = message_picture(frame, result.image.rgb, no_prompts_reason(result))
+    classes = sorted({prompts[i].class_index for i in overlap.kept})
+    png = compose(
+        f"Step 16 - {STEP.title}: iou_threshold {overlap.iou_threshold:g}",
+        [Panel(picture, f"{len(overlap.kept)} kept, {len(suppressed)} suppressed (red hatching)")],
+        legend=class_legend(palette, names, classes, {c: " (kept)" for c in classes}) + (LegendItem("suppressed", DROPPED_RED, "outline"),),
+        random_weights=result.models.random_weights,
+    )
+    figure, assets = photo_figure(result, f"{len(overlap.kept)} kept, {len(suppressed)} suppressed (hover for IoU and winner)")
+    kept_masks = [(c, masks[[i for i in overlap.kept if prompts[i].class_index == c]].any(axis=0)) for c in classes]
+    for shape in class_shapes(kept_masks, palette, names, opacity=0.45):
+        figure.add_shape(shape)
+    if suppressed:
+        figure.add_shape(outline_shape(class_paths([masks[suppressed].any(axis=0)])[0], "#d7191c", name="suppressed", dash="dot"))
+    names_of = {i: f"prompt {i} ({names[p.class_index]}, confidence {p.confidence:.3f})" for i, p in enumerate(prompts)}
+    full = {i: f"{names_of[i]}: {texts[i]}" for i in range(len(prompts))}
+    for trace in anchor_traces(result, palette, full, list(range(len(prompts)))):
+        figure.add_trace(trace)
+    if prompts:
+        for trace in mask_hover(result, {i: f"prompt {i}: {texts[i]}" for i in range(len(prompts))}):
+            figure.add_trace(trace)
+    facts = {"iou_threshold": overlap.iou_threshold, "kept": len(overlap.kept), "suppressed": len(suppressed)}
+    return RenderedStep(STEP, png, describe(result), facts, figure_json(figure), assets)

@@ -1,0 +1,45 @@
+"""Small pictures for the site's index and class pages (long side at most ``max_side``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sitegen.figures.canvas import encode_png, with_banner
+from sitegen.figures.overlay import Frame, heatmap, outline, paint
+from sitegen.figures.palette import Palette
+from sitegen.figures.views import class_overlay
+from sitegen.records import PipelineResult
+
+THUMBNAIL_SIDE = 320
+
+
+def _frame(result: PipelineResult, max_side: int) -> Frame:
+    return Frame.fit(result.image.height, result.image.width, max_side, max_side)
+
+
+def render_thumbnail(result: PipelineResult, palette: Palette, max_side: int = THUMBNAIL_SIDE) -> bytes:
+    """The final segmentation over the image, for the index grid (PNG bytes)."""
+    frame = _frame(result, max_side)
+    picture = class_overlay(frame, result.image.rgb, result.final.labels, palette)
+    return encode_png(with_banner(picture, result.models.random_weights))
+
+
+def render_class_thumbnails(result: PipelineResult, palette: Palette, class_index: int) -> dict[str, bytes]:
+    """PNGs of one class in one image: ``confidence`` (its probability, viridis 0 to 1) and
+    ``mask`` (its final mask over the image, in its colour).
+
+    Raises IndexError for a class index the run does not have.
+    """
+    if not 0 <= class_index < len(result.vocabulary):
+        raise IndexError(f"class {class_index} does not exist; the run has {len(result.vocabulary)} classes")
+    frame = _frame(result, THUMBNAIL_SIDE)
+    confidence = heatmap(frame.sample(result.dense.probabilities[..., class_index]), 0.0, 1.0)
+    mask = frame.sample(result.final.labels == class_index)
+    colour = palette.colour(class_index)
+    picture = paint(frame.photo(result.image.rgb), mask, colour, 0.55)
+    picture = paint(picture, outline(mask), colour)
+    random_weights = result.models.random_weights
+    return {
+        "confidence": encode_png(with_banner(confidence, random_weights)),
+        "mask": encode_png(with_banner(np.ascontiguousarray(picture), random_weights)),
+    }
