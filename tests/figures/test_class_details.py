@@ -1,0 +1,72 @@
+"""Per-class details and the small pictures of the site's index and class pages."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from PIL import Image
+
+from sitegen.figures import make_palette, render_class_details, render_class_thumbnails, render_thumbnail
+from sitegen.figures.canvas import BANNER_RED
+from tests.synthetic import make_result
+
+
+def decode(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+@pytest.mark.parametrize("options", [{}, {"nothing_passes": True}, {"num_classes": 1}, {"height": 24, "width": 400}])
+def test_every_class_gets_a_picture_figures_and_facts(options):
+    result = make_result(**options)
+    palette = make_palette(len(result.vocabulary))
+    for c in range(len(result.vocabulary)):
+        details = render_class_details(result, palette, c)
+        picture = decode(details.png)
+        assert picture.shape[1] <= 1600 and picture.std() > 20
+        assert set(details.figures) == {"confidence", "prompts", "statistics"}
+        for figure in details.figures.values():
+            go.Figure(figure)
+            for image in figure["layout"].get("images", []):
+                assert image["source"].removeprefix("asset:") in details.assets
+        assert details.class_index == c
+        json.dumps(details.facts)
+
+
+def test_facts_count_the_class_through_the_stages():
+    result = make_result()
+    facts = render_class_details(result, make_palette(3), 1).facts
+    assert facts["regions"] == 2 and facts["kept regions"] == 1 and facts["dropped regions"] == 1
+    assert facts["passing pixels"] == int(result.thresholding.pixels_per_class[1])
+    assert facts["positive points"] == 3 and facts["negative points"] == 2 and facts["prompts"] == 1
+
+
+def test_statistics_figure_marks_the_thresholds_of_the_run():
+    result = make_result()
+    figure = render_class_details(result, make_palette(3), 0).figures["statistics"]
+    lines = figure["layout"]["shapes"]
+    assert lines[0]["x0"] == result.options.min_confidence
+    assert lines[1]["y0"] == result.options.min_region_size
+
+
+def test_thumbnails_are_small_and_show_the_class():
+    result = make_result(random_weights=False)
+    palette = make_palette(3)
+    thumbnails = render_class_thumbnails(result, palette, 2)
+    assert set(thumbnails) == {"confidence", "mask"}
+    mask = decode(thumbnails["mask"])
+    assert max(mask.shape[:2]) <= 320
+    assert np.any(np.all(mask == palette.colour(2), axis=2))  # the mask's outline
+    overview = decode(render_thumbnail(result, palette))
+    assert max(overview.shape[:2]) <= 320 and overview.std() > 20
+    with pytest.raises(IndexError):
+        render_class_thumbnails(result, palette, 3)
+
+
+def test_thumbnails_of_random_weight_runs_carry_the_banner():
+    result = make_result(random_weights=True)
+    top = decode(render_thumbnail(result, make_palette(3)))[:6, :6]
+    assert np.all(top == BANNER_RED)

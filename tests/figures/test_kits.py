@@ -1,0 +1,142 @@
+"""The drawing and Plotly kits on tiny hand-made arrays."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+from PIL import Image
+
+from sitegen.figures.canvas import _row_spans, text_width, wrap_text
+from sitegen.figures.interactive import (
+    HOVER_VALUE_BUDGET,
+    encode_indexed,
+    hover_grid,
+    labelled_cells,
+    mask_path,
+)
+from sitegen.figures.overlay import VIRIDIS, Frame, blend, colourise, display_scale, heatmap, outline
+from sitegen.figures.palette import make_palette
+from sitegen.figures.wording import count, listed, percent, span
+
+
+def test_colourise_uses_palette_and_background():
+    labels = np.array([[0, 1], [-1, 2]])
+    out = colourise(labels, make_palette(3), background=(9, 9, 9))
+    assert out[0, 0].tolist() == [230, 159, 0]
+    assert out[0, 1].tolist() == [86, 180, 233]
+    assert out[1, 0].tolist() == [9, 9, 9]
+    assert out[1, 1].tolist() == [0, 158, 115]
+
+
+def test_blend_with_per_pixel_alpha():
+    base = np.zeros((1, 2, 3), np.uint8)
+    top = np.full((1, 2, 3), 200, np.uint8)
+    assert blend(base, top, np.array([[0.0, 0.25]])).tolist() == [[[0, 0, 0], [50, 50, 50]]]
+
+
+def test_outline_is_the_ring_of_a_square():
+    mask = np.zeros((6, 6), bool)
+    mask[1:5, 1:5] = True
+    ring = outline(mask)
+    assert ring.sum() == 12
+    assert not ring[2:4, 2:4].any()
+
+
+def test_heatmap_ends_are_viridis_ends():
+    out = heatmap(np.array([[0.0, 0.5, 1.0, 2.0]]), 0.0, 1.0)
+    assert out[0, 0].tolist() == [0x44, 0x01, 0x54]
+    assert out[0, 2].tolist() == [0xFD, 0xE7, 0x25] == out[0, 3].tolist()
+    assert out[0, 1].tolist() == VIRIDIS[128].tolist()
+
+
+def test_display_scale_enlarges_small_images_by_whole_factors_and_shrinks_big_ones():
+    assert display_scale(48, 64, 1552, 720) == 6.0
+    assert display_scale(24, 400, 1552, 720) == 3.0
+    assert display_scale(3000, 4000, 1552, 720) == 720 / 3000
+
+
+def test_frame_sample_is_nearest_neighbour():
+    array = np.arange(6).reshape(2, 3)
+    frame = Frame((2, 3), (4, 6))
+    assert np.array_equal(frame.sample(array), np.repeat(np.repeat(array, 2, axis=0), 2, axis=1))
+    shrink = Frame((4, 6), (2, 3)).sample(np.arange(24).reshape(4, 6))
+    assert shrink.tolist() == [[7, 9, 11], [19, 21, 23]]  # the pixel under each cell centre
+    assert Frame((2, 3), (4, 6)).points(np.array([[0, 0], [2, 1]])).tolist() == [[1.0, 1.0], [5.0, 3.0]]
+
+
+def _path_points(path: str) -> np.ndarray:
+    return np.array([[float(a), float(b)] for a, b in re.findall(r"(-?[\d.]+),(-?[\d.]+)", path)])
+
+
+def test_mask_path_spans_the_mask_and_keeps_holes():
+    mask = np.zeros((6, 8), bool)
+    mask[1:5, 2:7] = True
+    points = _path_points(mask_path(mask))
+    assert points[:, 0].min() == 2 and points[:, 0].max() == 7
+    assert points[:, 1].min() == 1 and points[:, 1].max() == 5
+    mask[2:4, 4] = False
+    assert mask_path(mask).count("M") == 2
+    assert mask_path(np.zeros((3, 3), bool)) == ""
+
+
+def test_mask_path_of_a_single_pixel_is_a_diamond_around_it():
+    mask = np.zeros((5, 5), bool)
+    mask[2, 3] = True
+    assert mask_path(mask) == "M3.5,3L3,2.5L3.5,2L4,2.5L3.5,3Z"
+
+
+def test_mask_path_coarsens_big_masks_but_keeps_their_extent():
+    mask = np.zeros((1000, 1000), bool)
+    mask[100:900, 200:600] = True
+    path = mask_path(mask, max_side=100)
+    points = _path_points(path)
+    assert points[:, 0].min() == 200 and points[:, 0].max() == 600
+    assert len(path) < 200
+
+
+def test_hover_grid_respects_the_budgets():
+    grid = hover_grid(480, 640, 5)
+    rows, cols = grid.cells
+    assert cols <= 64 and rows * cols * 5 <= HOVER_VALUE_BUDGET
+    assert hover_grid(48, 64, 1).cells == (48, 64)
+    assert hover_grid(1, 1, 30).cells == (1, 1)
+
+
+def test_labelled_cells_give_one_hover_area_per_named_label():
+    grid = hover_grid(4, 4, 1)
+    cells = np.array([[0, 0, 1, 1], [0, 0, 1, 1], [2, 0, 0, 0], [2, 0, 0, 0]])
+    traces = labelled_cells(grid, cells, {1: "one", 2: "two"})
+    assert [t.hovertemplate for t in traces] == ["one<extra></extra>", "two<extra></extra>"]
+    assert (traces[0].x0, traces[0].y0) == (2.5, 0.5)
+    assert np.asarray(traces[1].z).shape == (2, 1)
+    assert not traces[0].hoverongaps
+
+
+def test_encode_indexed_is_lossless_and_palette_based():
+    rgba = np.zeros((5, 7, 4), np.uint8)
+    rgba[1:3, 2:5] = (230, 159, 0, 200)
+    image = Image.open(io.BytesIO(encode_indexed(rgba)))
+    assert image.mode == "P"
+    assert np.array_equal(np.asarray(image.convert("RGBA")), rgba)
+
+
+def test_wrap_text_fits_and_keeps_every_word():
+    text = "a long sentence that must wrap across several lines of a narrow panel"
+    lines = wrap_text(text, 15, 120)
+    assert len(lines) > 2
+    assert all(text_width(line, 15) <= 120 for line in lines)
+    assert " ".join(lines) == text
+
+
+def test_row_spans_restart_after_a_break():
+    assert _row_spans(11, 3, (8,)) == [(0, 3), (3, 6), (6, 8), (8, 11)]
+    assert _row_spans(4, 4, ()) == [(0, 4)]
+
+
+def test_wording():
+    assert count(1, "region") == "1 region" and count(1200, "class", "classes") == "1,200 classes"
+    assert percent(1, 3) == "33.3 %" and percent(1, 0) == "0 %"
+    assert listed([1, 2, 3], 2) == "1, 2 and 1 more"
+    assert span([3, 3]) == "3" and span([1, 4, 2]) == "1 to 4"
