@@ -8,13 +8,14 @@ Layout of a built site::
 
     index.html                      classes/<class>.html         static/...   .nojekyll
     images/<slug>.html              images/<slug>/steps/NN_name.png
-    images/<slug>/figures.js        images/<slug>/assets/<scope>/<name>.png
+    images/<slug>/figures.js        images/<slug>/assets/<name>-<hash>.png
     images/<slug>/thumb.png         images/<slug>/class_<i>_confidence.png, class_<i>_mask.png
     images/<slug>/data/...          images/<slug>/per_class/class_<i>_<class>.png
 """
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import struct
 from dataclasses import asdict, dataclass
@@ -26,7 +27,7 @@ from sitegen.options import ModelOptions, PipelineOptions
 from sitegen.records import PipelineResult, Vocabulary
 from sitegen.site.assets import static_files
 from sitegen.site.render import format_number, render_page, script_json
-from sitegen.site.slugs import slugify, unique_slugs
+from sitegen.site.slugs import slugify
 
 if TYPE_CHECKING:
     import jinja2
@@ -281,15 +282,16 @@ def _base_context(site: SiteInfo, page: str, title: str) -> dict:
     }
 
 
-def _scope_assets(assets: dict[str, bytes], folder: str) -> tuple[dict[str, bytes], dict[str, str]]:
-    """Give each asset a safe, distinct file name under ``folder``.
+def _asset_paths(assets: dict[str, bytes], folder: str) -> dict[str, str]:
+    """Each asset's path under ``folder``, named by its slug and a hash of its bytes.
 
-    Returns the files and, per asset name, its path relative to the site root.
+    Figures of one image share pictures (the photo is in most steps): equal bytes under an equal
+    name become one file, and different bytes never overwrite each other.
     """
-    names = list(assets)
-    stems = unique_slugs([name.removesuffix(".png") for name in names])
-    paths = {name: f"{folder}/{stem}.png" for name, stem in zip(names, stems)}
-    return {paths[name]: data for name, data in assets.items()}, paths
+    return {
+        name: f"{folder}/{slugify(name.removesuffix('.png'))}-{hashlib.sha256(data).hexdigest()[:12]}.png"
+        for name, data in assets.items()
+    }
 
 
 def _resolve_assets(figure: dict, urls: dict[str, str], owner: str) -> dict:
@@ -313,8 +315,9 @@ def _place_figures(
     figures: dict[str, dict], assets: dict[str, bytes], folder: str, page: str, owner: str
 ) -> tuple[dict[str, dict], dict[str, bytes]]:
     """Emit ``assets`` under ``folder`` and point the figures' asset references at them."""
-    files, paths = _scope_assets(assets, folder)
+    paths = _asset_paths(assets, folder)
     urls = {name: _href(page, path) for name, path in paths.items()}
+    files = {paths[name]: data for name, data in assets.items()}
     return {key: _resolve_assets(figure, urls, owner) for key, figure in figures.items()}, files
 
 
@@ -352,7 +355,7 @@ def _viewer(
         if step.figure is not None:
             figure_key = info.slug
             placed, asset_files = _place_figures(
-                {figure_key: step.figure}, step.assets, _join(folder, f"assets/{info.slug}"), page, info.slug
+                {figure_key: step.figure}, step.assets, _join(folder, "assets"), page, info.slug
             )
             figures.update(placed)
             files.update(asset_files)
@@ -381,7 +384,7 @@ def _viewer(
         placed, asset_files = _place_figures(
             {f"class_{i}/{key}": figure for key, figure in details.figures.items()},
             details.assets,
-            _join(folder, f"assets/class_{i}"),
+            _join(folder, "assets"),
             page,
             f"class {name!r}",
         )

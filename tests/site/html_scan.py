@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import unquote, urlsplit
 
+#: Elements that never have an end tag.
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 #: The attributes that make a browser load or link another file.
 LINK_ATTRIBUTES = {"a": "href", "img": "src", "script": "src", "link": "href"}
 
@@ -24,6 +26,7 @@ class Scan:
     tags: list[tuple[str, dict[str, str | None]]] = field(default_factory=list)
     scripts: list[Script] = field(default_factory=list)
     text: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # unbalanced tags, duplicate ids
 
     def links(self) -> list[str]:
         return [attrs[LINK_ATTRIBUTES[tag]] for tag, attrs in self.tags if attrs.get(LINK_ATTRIBUTES.get(tag, ""))]
@@ -40,17 +43,34 @@ class _Parser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.scan = Scan()
         self._script: Script | None = None
+        self._open: list[str] = []
+        self._ids: set[str] = set()
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         self.scan.tags.append((tag, attributes))
+        if tag not in VOID:
+            self._open.append(tag)
+        element_id = attributes.get("id")
+        if element_id is not None:
+            if element_id in self._ids:
+                self.scan.problems.append(f"duplicate id {element_id!r}")
+            self._ids.add(element_id)
         if tag == "script":
             self._script = Script(attributes)
 
     def handle_endtag(self, tag):
+        if not self._open or self._open[-1] != tag:
+            self.scan.problems.append(f"</{tag}> closes <{self._open[-1] if self._open else None}>")
+        else:
+            self._open.pop()
         if tag == "script" and self._script is not None:
             self.scan.scripts.append(self._script)
             self._script = None
+
+    def close(self):
+        super().close()
+        self.scan.problems.extend(f"<{tag}> never closed" for tag in self._open)
 
     def handle_data(self, data):
         if self._script is not None:

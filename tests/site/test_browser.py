@@ -1,0 +1,268 @@
+"""The site in headless Chromium, opened from file:// as a reader would open it.
+
+Every visit records console errors, uncaught exceptions and any request for a URL outside the
+site folder (those are aborted); each test ends by asserting there were none.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from tests.site.factory import CLASS_NAMES, SCRIPT_FILE, found_classes
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]
+DRAWN_PLOT = ".step:not([hidden]) .plot[data-drawn] .main-svg"
+COLLECT_LINKS = """() => [
+  ...[...document.querySelectorAll('a[href]')].map(e => e.href),
+  ...[...document.querySelectorAll('img[src]')].map(e => e.src),
+  ...[...document.querySelectorAll('script[src]')].map(e => e.src),
+  ...[...document.querySelectorAll('link[href]')].map(e => e.href),
+]"""
+SITE_PAGES = [
+    "index.html",
+    "images/alpha-png.html",
+    "images/a-b-script-png.html",
+    "images/empty-png.html",
+    *[f"classes/{slug}.html" for slug in ("person", "grass", "sky", "script-alert-1-script")],
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Visit:
+    """One page in its own browser context, and what went wrong while it was open."""
+
+    page: object
+    root: Path
+    errors: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+
+    def url(self, relative: str) -> str:
+        return self.root.as_uri() + "/" + relative
+
+    def assert_clean(self) -> None:
+        assert self.errors == [], self.errors
+        assert self.outside == [], self.outside
+
+
+@pytest.fixture
+def visit(browser):
+    """``visit(root, relative, width=1280)`` opens a page of a written site."""
+    contexts = []
+
+    def open_page(root: Path, relative: str, width: int = 1280) -> Visit:
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        record = Visit(page, root.resolve())
+        prefix = record.url("")
+
+        def route(route):
+            if route.request.url.startswith(prefix):
+                route.continue_()
+            else:
+                record.outside.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", route)
+        page.on("console", lambda message: record.errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: record.errors.append(str(error)))
+        page.goto(record.url(relative))
+        return record
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def _visible_step(page) -> int:
+    return page.evaluate(
+        "() => [...document.querySelectorAll('.step')].filter(s => !s.hidden).map(s => Number(s.id.slice(5)))"
+    )
+
+
+# --- Every page ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("relative", [*SITE_PAGES, "run:index.html"])
+def test_page_loads_cleanly_and_every_link_exists(visit, site_dir, run_dir, relative):
+    root = run_dir if relative.startswith("run:") else site_dir
+    opened = visit(root, relative.removeprefix("run:"))
+    opened.page.wait_for_load_state("load")
+    if "images/" in relative or relative.startswith("run:"):
+        opened.page.wait_for_selector(DRAWN_PLOT)
+    prefix = opened.url("")
+    for url in opened.page.evaluate(COLLECT_LINKS):
+        assert url.startswith(prefix), f"{relative} links outside the site: {url}"
+        path = root / unquote(urlsplit(url).path.removeprefix(urlsplit(prefix).path))
+        assert path.is_file(), f"{relative} links to a missing file: {url}"
+    opened.assert_clean()
+
+
+# --- Index --------------------------------------------------------------------------------------
+
+
+def _shown_cards(page) -> list[str]:
+    return page.evaluate(
+        "() => [...document.querySelectorAll('#gallery > li')].filter(li => !li.hidden).map(li => li.dataset.name)"
+    )
+
+
+def test_index_filters_by_class_and_sorts(visit, site_dir, results):
+    opened = visit(site_dir, "index.html")
+    page = opened.page
+    assert _shown_cards(page) == [SCRIPT_FILE, "alpha.png", "empty.png"]
+    page.select_option("#class-filter", label=CLASS_NAMES[3])
+    assert _shown_cards(page) == ["alpha.png"]
+    assert page.text_content("#gallery-status") == "Showing 1 of 3 images"
+    page.select_option("#class-filter", label="person")
+    assert _shown_cards(page) == [SCRIPT_FILE, "alpha.png"]
+    page.select_option("#class-filter", value="")
+    page.select_option("#sort-order", value="masks")
+    masks = {r.image.name: len(r.overlap.kept) for r in results}
+    assert _shown_cards(page) == sorted(masks, key=lambda name: -masks[name])
+    assert _shown_cards(page) != [SCRIPT_FILE, "alpha.png", "empty.png"]
+    opened.assert_clean()
+
+
+# --- Image pages and the run viewer -------------------------------------------------------------
+
+
+def test_arrow_keys_move_between_steps_and_deep_links_survive_reload(visit, site_dir):
+    opened = visit(site_dir, "images/alpha-png.html")
+    page = opened.page
+    assert _visible_step(page) == [1]
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert _visible_step(page) == [3]
+    assert page.evaluate("location.hash") == "#step-3"
+    page.keyboard.press("ArrowLeft")
+    assert _visible_step(page) == [2]
+    page.click(".step-nav a[href='#step-9']")
+    assert _visible_step(page) == [9]
+    assert page.get_attribute(".step-nav a[href='#step-9']", "aria-current") == "step"
+
+    page.goto(opened.url("images/alpha-png.html#step-5"))
+    assert _visible_step(page) == [5]
+    page.reload()
+    assert _visible_step(page) == [5]
+    page.click("[data-move='1']")
+    assert _visible_step(page) == [6] and page.evaluate("location.hash") == "#step-6"
+    opened.assert_clean()
+
+
+HIDDEN_LAYERS = """plot => [...plot.data, ...(plot.layout.shapes || [])]
+    .filter(layer => layer.visible === 'legendonly').map(layer => layer.name)"""
+
+
+@pytest.mark.parametrize(("step", "kind"), [(6, "class outlines (shapes)"), (12, "negative points (traces)")])
+def test_legend_click_hides_a_class_layer(visit, site_dir, step, kind):
+    opened = visit(site_dir, f"images/alpha-png.html#step-{step}")
+    page = opened.page
+    page.wait_for_selector(DRAWN_PLOT)
+    plot = page.locator(f"#step-{step} .plot")
+    assert plot.evaluate(HIDDEN_LAYERS) == []
+    item = plot.locator(".legend .traces").first
+    name = item.text_content()
+    item.locator(".legendtoggle").click()
+    page.wait_for_function(f"() => ({HIDDEN_LAYERS})(document.querySelector('#step-{step} .plot')).length > 0")
+    assert set(plot.evaluate(HIDDEN_LAYERS)) == {name}, kind
+    opened.assert_clean()
+
+
+def test_run_viewer_walks_through_every_step(visit, run_dir, run_output):
+    opened = visit(run_dir, "index.html")
+    page = opened.page
+    for number in range(1, 19):
+        assert _visible_step(page) == [number]
+        section = page.locator(f"#step-{number}")
+        if section.locator(".plot").count():
+            page.wait_for_selector(f"#step-{number} .plot[data-drawn] .main-svg")
+        else:
+            assert section.locator("img").is_visible()
+        page.keyboard.press("ArrowRight")
+    assert _visible_step(page) == [18]
+    assert page.is_disabled("[data-move='1']")
+    opened.assert_clean()
+
+
+# --- Class pages --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("index", range(len(CLASS_NAMES)))
+def test_class_page_lists_every_image_where_the_class_was_found(visit, site_dir, results, index):
+    slug = ("person", "grass", "sky", "script-alert-1-script")[index]
+    opened = visit(site_dir, f"classes/{slug}.html")
+    page = opened.page
+    expected = [r.image.name for r in results if index in found_classes(r)]
+    listed = page.evaluate("() => [...document.querySelectorAll('#found-images h3')].map(h => h.textContent)")
+    assert listed == expected
+    missing = page.evaluate("() => [...document.querySelectorAll('#missing-images a')].map(a => a.textContent)")
+    assert missing == [r.image.name for r in results if r.image.name not in expected]
+    page.wait_for_function("() => document.querySelectorAll('.plots .main-svg').length >= 2")
+    opened.assert_clean()
+
+
+# --- Accessibility ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("relative", ["index.html", "images/alpha-png.html", "classes/script-alert-1-script.html"])
+@pytest.mark.parametrize("width", [1280, 375])
+def test_axe_finds_no_serious_violations_and_nothing_scrolls_sideways(visit, site_dir, relative, width):
+    import axe_playwright_python
+
+    opened = visit(site_dir, relative, width=width)
+    page = opened.page
+    page.wait_for_load_state("load")
+    if relative.startswith("images/"):
+        page.wait_for_selector(DRAWN_PLOT)
+    page.add_script_tag(path=str(Path(axe_playwright_python.__file__).parent / "axe.min.js"))
+    # preload off: axe would otherwise XHR the stylesheets, which file:// pages may not do.
+    violations = page.evaluate("async () => (await axe.run(document, {preload: false})).violations")
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], "\n".join(serious)
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{relative} scrolls sideways by {overflow} px at {width} px"
+    opened.assert_clean()
+
+
+# --- Measurements -------------------------------------------------------------------------------
+
+
+def test_image_page_becomes_interactive_quickly_and_stays_small(visit, site_dir, site, capsys):
+    opened = visit(site_dir, "index.html")
+    page = opened.page
+    start = time.perf_counter()
+    page.goto(opened.url("images/alpha-png.html"))
+    page.wait_for_selector(DRAWN_PLOT)
+    interactive = time.perf_counter() - start
+    own = sum(len(data) for path, data in site.items() if path.startswith("images/alpha-png"))
+    with capsys.disabled():
+        print(
+            f"\n640x480 image page: interactive (goto -> first Plotly figure drawn) in {interactive:.2f} s; "
+            f"page + its files {own / 1e6:.2f} MB (+ shared static {len(site['static/plotly.min.js']) / 1e6:.2f} MB)"
+        )
+    assert interactive < 10.0
+    assert own < 20e6
+    opened.assert_clean()

@@ -1,0 +1,339 @@
+"""Slugs, the files each page function returns, and what the pages say (no browser)."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import posixpath
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from sitegen.errors import SitegenError
+from sitegen.site import pages
+from sitegen.site.assets import static_files
+from sitegen.site.pages import ImageSummary, summarize_image
+from sitegen.site.render import script_json
+from sitegen.site.slugs import MAX_SLUG_LENGTH, WINDOWS_RESERVED, slugify, unique_slugs
+from tests.site.factory import CLASS_NAMES, FAILURE_REASON, SCRIPT_FILE, build_run, found_classes
+from tests.site.html_scan import resolve, scan
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
+STEP_SLUGS = (
+    "01_raw_image", "02_text_prompts", "03_sclip_patches", "04_similarity", "05_confidence_maps",
+    "06_dense_prediction", "07_prediction_confidences", "08_thresholding", "09_connected_components",
+    "10_size_filter", "11_positive_prompts", "12_negative_prompts", "13_sam_prompting",
+    "14_sam_candidates", "15_mask_selection", "16_overlap_resolution", "17_final_segmentation",
+    "18_comparison_grid",
+)  # fmt: skip
+AWKWARD_NAMES = [
+    "Lionel Messi", "lionel messi", "LIONEL MESSI", "Café au lait", "cafe au lait", 'say "cheese"',
+    "it's", "<script>alert(1)</script>", "..", ".", "", "   ", "🙂", "CON", "nul", "com1", "a/b\\c",
+    "x" * 200, "x" * 201, "photo.PNG", "photo.png", "-_-",
+]  # fmt: skip
+
+
+# --- Slugs ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Lionel Messi", "lionel-messi"),
+        ("Café Crème", "cafe-creme"),
+        ('a "b" <script>.png', "a-b-script-png"),
+        ("<script>alert(1)</script>", "script-alert-1-script"),
+        ("..", "item"),
+        ("", "item"),
+        ("🙂", "item"),
+        ("CON", "con_"),
+        ("lpt9", "lpt9_"),
+        ("under_score", "under_score"),
+    ],
+)
+def test_slugify_examples(name, expected):
+    assert slugify(name) == expected
+
+
+@pytest.mark.parametrize("name", AWKWARD_NAMES)
+def test_slugify_is_always_a_safe_file_name(name):
+    slug = slugify(name)
+    assert SLUG.fullmatch(slug), slug
+    assert len(slug) <= MAX_SLUG_LENGTH
+    assert slug not in WINDOWS_RESERVED
+
+
+def test_unique_slugs_are_distinct_case_insensitively_and_deterministic():
+    slugs = unique_slugs(AWKWARD_NAMES)
+    assert len({s.casefold() for s in slugs}) == len(AWKWARD_NAMES)
+    assert all(SLUG.fullmatch(s) and len(s) <= MAX_SLUG_LENGTH for s in slugs)
+    assert unique_slugs(AWKWARD_NAMES) == slugs
+    assert slugs[:3] == ["lionel-messi", "lionel-messi-2", "lionel-messi-3"]
+
+
+def test_unique_slugs_skips_a_suffix_another_name_already_took():
+    assert unique_slugs(["a", "a-2", "A"]) == ["a", "a-2", "a-3"]
+    long = unique_slugs(["y" * 100, "Y" * 100])
+    assert long == ["y" * 60, "y" * 58 + "-2"]
+
+
+# --- Rendering helpers --------------------------------------------------------------------------
+
+
+def test_script_json_round_trips_and_cannot_end_a_script():
+    value = {
+        "name": "</script><script>alert(1)</script>&amp;<!--",
+        "lines": "a\u2028b\u2029c",
+        "array": np.array([1.5, np.nan], dtype=np.float32),
+        "count": np.int64(3),
+    }
+    text = script_json(value)
+    for unsafe in "<>&\u2028\u2029":
+        assert unsafe not in text
+    assert json.loads(text) == {
+        "name": value["name"],
+        "lines": value["lines"],
+        "array": [1.5, None],
+        "count": 3,
+    }
+
+
+def test_environment_autoescapes_html_templates(env):
+    chip = env.get_template("partials/macros.html").module.chip
+    html = str(chip({"name": "<b>", "colour": "#000000", "href": None}))
+    assert "&lt;b&gt;" in html and "<b>" not in html
+
+
+def test_static_files_ship_plotly_css_js_and_nojekyll():
+    import plotly
+
+    files = static_files()
+    package_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    assert files["static/plotly.min.js"] == package_js.read_bytes()
+    assert files[".nojekyll"] == b""
+    assert b"--header" in files["static/css/sitegen.css"]
+    assert b"SITEGEN_FIGURES" in files["static/js/sitegen.js"]
+
+
+# --- Summaries ----------------------------------------------------------------------------------
+
+
+def test_summary_counts_match_the_result(results, site_info):
+    result = results[0]
+    summary = summarize_image(result, "alpha-png", site_info)
+    kept_classes = [result.candidates.prompts[i].class_index for i in result.overlap.kept]
+    area = np.bincount(result.final.labels.ravel(), minlength=4)
+    for c, cls in enumerate(summary.classes):
+        assert cls.index == c
+        assert cls.masks == kept_classes.count(c)
+        assert cls.prompts == sum(p.class_index == c for p in result.candidates.prompts)
+        assert cls.area == area[c]
+        assert sorted(cls.region_areas) == sorted(r.size for r in result.size_filter.kept if r.class_index == c)
+        assert len(cls.region_confidences) == len(cls.region_areas)
+    assert summary.total_masks == len(result.overlap.kept)
+    assert (summary.page, summary.thumbnail) == ("images/alpha-png.html", "images/alpha-png/thumb.png")
+    assert summary.classes[0].mask_thumbnail == "images/alpha-png/class_0_mask.png"
+    assert (summary.width, summary.height) == (640, 480)
+
+
+def test_summary_survives_json(results, site_info):
+    summary = summarize_image(results[1], "x", site_info)
+    assert ImageSummary.from_dict(json.loads(json.dumps(summary.to_dict()))) == summary
+
+
+def test_summary_of_an_image_without_masks_has_no_thumbnails(results, site_info):
+    summary = summarize_image(results[2], "empty-png", site_info)
+    assert summary.total_masks == 0
+    assert all(not c.found and c.mask_thumbnail is None for c in summary.classes)
+
+
+@pytest.mark.parametrize("slug", ["../evil", "a/b", "Upper", "", "con"])
+def test_a_page_name_that_is_not_a_slug_is_refused(results, site_info, slug):
+    with pytest.raises(SitegenError, match="not a slug"):
+        summarize_image(results[0], slug, site_info)
+
+
+# --- Files --------------------------------------------------------------------------------------
+
+
+def _image_paths(slug: str, classes: list[int]) -> set[str]:
+    folder = f"images/{slug}"
+    return (
+        {f"images/{slug}.html", f"{folder}/figures.js", f"{folder}/thumb.png"}
+        | {f"{folder}/steps/{s}.png" for s in STEP_SLUGS}
+        | {f"{folder}/data/{n}" for n in ("probabilities.npz", "prompts.json", "statistics.json")}
+        | {f"{folder}/class_{c}_{kind}.png" for c in classes for kind in ("confidence", "mask")}
+    )
+
+
+def test_site_has_the_expected_files(site):
+    assets = {p for p in site if "/assets/" in p}
+    per_class = {p for p in site if "/per_class/" in p}
+    expected = (
+        _image_paths("alpha-png", [0, 1, 2, 3])
+        | _image_paths("a-b-script-png", [0, 1, 2])
+        | _image_paths("empty-png", [])
+        | {"index.html", ".nojekyll", "static/plotly.min.js", "static/css/sitegen.css", "static/js/sitegen.js"}
+        | {f"classes/{s}.html" for s in ("person", "grass", "sky", "script-alert-1-script")}
+        | {f"images/alpha-png/per_class/class_{i}_{slugify(CLASS_NAMES[i])}.png" for i in range(4)}
+    )
+    assert set(site) - assets == expected | per_class
+    assert per_class == {p for p in expected if "/per_class/" in p}
+    assert all(p.startswith("images/") and p.endswith(".png") for p in assets)
+
+
+def test_every_path_stays_inside_the_output_folder(site, run_output, tmp_path):
+    for path in [*site, *run_output]:
+        assert not path.startswith("/") and "\\" not in path
+        assert (tmp_path / path).resolve().is_relative_to(tmp_path.resolve())
+        assert posixpath.normpath(path) == path
+
+
+def test_run_has_the_original_layout(run_output, results):
+    result = results[0]
+    expected = (
+        {"index.html", "figures.js", ".nojekyll", "static/plotly.min.js", "static/css/sitegen.css", "static/js/sitegen.js"}
+        | {f"steps/{s}.png" for s in STEP_SLUGS}
+        | {f"per_class/class_{i}_{slugify(CLASS_NAMES[i])}.png" for i in found_classes(result)}
+        | {"data/confidences.npy", "data/prompts.json", "data/statistics.json"}
+    )
+    assert {p for p in run_output if not p.startswith("assets/")} == expected
+
+
+def _figures(js: bytes) -> dict:
+    text = js.decode("utf-8")
+    prefix, suffix = "window.SITEGEN_FIGURES = ", ";\n"
+    assert text.startswith(prefix) and text.endswith(suffix)
+    return json.loads(text[len(prefix) : -len(suffix)])
+
+
+@pytest.mark.parametrize(("page", "figures_js"), [("images/alpha-png.html", "images/alpha-png/figures.js")])
+def test_figure_assets_point_at_emitted_files(site, page, figures_js):
+    figures = _figures(site[figures_js])
+    assert set(STEP_SLUGS) & set(figures)
+    sources = [
+        image["source"] for figure in figures.values() for image in figure.get("layout", {}).get("images", [])
+    ]
+    assert not [s for s in sources if s.startswith("asset:")]
+    for source in sources:
+        if not source.startswith("data:"):
+            assert resolve(page, source)[0] in site
+
+
+def test_every_link_of_every_page_resolves_to_a_file_of_the_site(site, run_output):
+    for files in (site, run_output):
+        for page in (p for p in files if p.endswith(".html")):
+            found = scan(files[page])
+            for link in found.links():
+                target, fragment = resolve(page, link)
+                assert target in files, f"{page} links to missing {link}"
+                if fragment:
+                    assert fragment in scan(files[target]).ids(), f"{page}: no #{fragment} in {target}"
+
+
+# --- Page content -------------------------------------------------------------------------------
+
+
+def _text(html: bytes) -> str:
+    return " ".join(" ".join(scan(html).text).split())
+
+
+def test_every_page_has_lang_title_viewport_and_skip_link(site, run_output):
+    for files in (site, run_output):
+        for page in (p for p in files if p.endswith(".html")):
+            found = scan(files[page])
+            assert found.problems == [], page
+            assert found.with_attr("html", "lang")[0]["lang"] == "en"
+            assert any(a.get("name") == "viewport" for a in found.with_attr("meta", "name"))
+            assert any(t == "title" for t, _ in found.tags)
+            assert found.with_attr("a", "href")[0]["href"] == "#main" and "main" in found.ids()
+            assert all(img.get("alt") for img in found.with_attr("img", "src")), page
+
+
+def test_random_weights_banner_on_every_page_and_only_then(results, site, site_info, env):
+    for page in (p for p in site if p.endswith(".html")):
+        assert pages.RANDOM_WEIGHTS_WARNING in _text(site[page]), page
+    trained = pages.SiteInfo(**{**site_info.__dict__, "random_weights": False})
+    run = build_run(results[0], trained, env)
+    assert pages.RANDOM_WEIGHTS_WARNING not in _text(run["index.html"])
+
+
+def test_index_lists_images_classes_counts_and_failures(site, results):
+    found = scan(site["index.html"])
+    cards = {a["data-name"]: a for a in found.with_attr("li", "data-name")}
+    assert set(cards) == {"alpha.png", SCRIPT_FILE, "empty.png"}
+    assert cards["alpha.png"]["data-classes"] == "0 1 2 3"
+    assert cards[SCRIPT_FILE]["data-classes"] == "0 1 2"
+    assert cards["empty.png"]["data-classes"] == ""
+    assert int(cards["alpha.png"]["data-masks"]) == len(results[0].overlap.kept)
+    text = _text(site["index.html"])
+    assert f"Images that failed broken.png : {FAILURE_REASON}" in text
+    assert "Images 3 Failed 1 Classes 4" in text
+
+
+def test_image_page_has_steps_dashboard_downloads_and_neighbours(site, results):
+    page = site["images/a-b-script-png.html"]
+    found = scan(page)
+    ids = found.ids()
+    assert {f"step-{n}" for n in range(1, 19)} <= ids
+    hrefs = [a["href"] for a in found.with_attr("a", "href")]
+    assert "alpha-png.html" in hrefs and "empty-png.html" in hrefs and "../index.html" in hrefs
+    assert "../classes/person.html" in hrefs
+    assert "a-b-script-png/data/probabilities.npz" in hrefs
+    text = _text(page)
+    rows = json.loads(site["images/a-b-script-png/data/statistics.json"])["classes"]
+    assert "Masks kept " + str(sum(r["masks_kept"] for r in rows)) in text
+    first = scan(site["images/alpha-png.html"])
+    assert not [a for a in first.with_attr("a", "rel") if a["rel"] == "prev"]
+
+
+def test_class_page_separates_found_and_missing_images(site):
+    assert {"found-images", "missing-images"} <= scan(site["classes/person.html"]).ids()
+    text = _text(site["classes/person.html"])
+    missing = text.split("Images where it was not found")[1]
+    assert "empty.png" in missing and "alpha.png" not in missing
+    script_class = _text(site["classes/script-alert-1-script.html"])
+    assert "Found in 1 of 3 images" in script_class
+
+
+def _png(colour: tuple[int, int, int]) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 3), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_assets_are_shared_when_equal_and_kept_apart_when_not(results, site_info, env):
+    from sitegen.figures import render_steps
+
+    result = results[2]
+    red, blue = _png((255, 0, 0)), _png((0, 0, 255))
+    figure = {"data": [], "layout": {"images": [{"source": "asset:layer", "x": 0, "y": 0}]}}
+    steps = [
+        dataclasses.replace(step, figure=figure, assets={"layer": red if step.step.number != 3 else blue})
+        for step in render_steps(result, site_info.palette)
+    ]
+    summary = summarize_image(result, "empty-png", site_info)
+    files = pages.image_files(result, steps, summary, None, None, site_info, env)
+    assets = {path: data for path, data in files.items() if "/assets/" in path}
+    assert sorted(assets.values()) == sorted([red, blue])
+    figures = _figures(files["images/empty-png/figures.js"])
+    sources = {slug: f["layout"]["images"][0]["source"] for slug, f in figures.items()}
+    assert len(set(sources.values())) == 2
+    assert sources["03_sclip_patches"] != sources["01_raw_image"] == sources["18_comparison_grid"]
+    assert assets["images/" + sources["03_sclip_patches"]] == blue
+
+
+def test_a_figure_naming_an_asset_it_did_not_render_is_refused(results, site_info, env):
+    from sitegen.figures import render_steps
+
+    result = results[2]
+    steps = render_steps(result, site_info.palette)
+    broken = {"data": [], "layout": {"images": [{"source": "asset:missing"}]}}
+    steps[4] = dataclasses.replace(steps[4], figure=broken, assets={})
+    summary = summarize_image(result, "empty-png", site_info)
+    with pytest.raises(SitegenError, match="'missing'"):
+        pages.image_files(result, steps, summary, None, None, site_info, env)
