@@ -435,6 +435,20 @@ def _dashboard(statistics: dict, site: SiteInfo, page: str, link_classes: bool) 
     }
 
 
+def _result_context(result: PipelineResult, stats: dict, site: SiteInfo, page: str, link_classes: bool) -> dict:
+    """What every page about one image's run shows besides the viewer: its name, size, statistics."""
+    return {
+        **_base_context(site, page, result.image.name),
+        "image": {
+            "name": result.image.name,
+            "width": result.image.width,
+            "height": result.image.height,
+            "warnings": list(result.image.warnings),
+        },
+        "dashboard": _dashboard(stats, site, page, link_classes),
+    }
+
+
 # --- Image pages --------------------------------------------------------------------------------
 
 
@@ -484,19 +498,12 @@ def image_files(
         downloads.append(_download(name, _href(page, path), len(data)))
 
     context = {
-        **_base_context(site, page, result.image.name),
+        **_result_context(result, stats, site, page, link_classes=True),
         **viewer,
-        "image": {
-            "name": result.image.name,
-            "width": result.image.width,
-            "height": result.image.height,
-            "warnings": list(result.image.warnings),
-            "found": [_class_link(site, c.index, page) for c in summary.classes if c.found],
-        },
+        "found": [_class_link(site, c.index, page) for c in summary.classes if c.found],
         "index_href": _href(page, "index.html"),
         "previous": _neighbour(previous, page),
         "next": _neighbour(next, page),
-        "dashboard": _dashboard(stats, site, page, link_classes=True),
         "downloads": downloads,
     }
     files[page] = render_page(env, "image.html", context).encode("utf-8")
@@ -632,15 +639,8 @@ def run_files(
     files, viewer = _viewer(result, steps, class_details, site, "", page, link_classes=False)
     files.update(static_files())
     context = {
-        **_base_context(site, page, result.image.name),
+        **_result_context(result, statistics(result), site, page, link_classes=False),
         **viewer,
-        "image": {
-            "name": result.image.name,
-            "width": result.image.width,
-            "height": result.image.height,
-            "warnings": list(result.image.warnings),
-        },
-        "dashboard": _dashboard(statistics(result), site, page, link_classes=False),
         "downloads": [
             _download(name, f"data/{name}", None) for name in ("confidences.npy", "prompts.json", "statistics.json")
         ],
