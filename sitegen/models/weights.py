@@ -13,6 +13,7 @@ imported inside the functions so that ``weights_identity`` (a cache key) stays c
 from __future__ import annotations
 
 import hashlib
+import logging
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,7 +142,13 @@ def create_clip_model(model_name: str, checkpoint: str | None):
     import open_clip
 
     if checkpoint is None:
-        return open_clip.create_model(model_name, pretrained=None)
+        # open_clip warns on the root logger that the model is untrained: that is the point of
+        # --random-weights, which every page already states, so the warning is held back.
+        logging.disable(logging.WARNING)
+        try:
+            return open_clip.create_model(model_name, pretrained=None)
+        finally:
+            logging.disable(logging.NOTSET)
     try:
         return open_clip.create_model(model_name, pretrained=checkpoint, weights_only=True)
     except _LOAD_ERRORS as error:
