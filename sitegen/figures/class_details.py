@@ -28,7 +28,7 @@ from sitegen.figures.interactive import (
     points_trace,
     rounded,
 )
-from sitegen.figures.overlay import DROPPED_RED, NEGATIVE_RED, POSITIVE_GREEN, Frame, backdrop, hatch, heatmap, outline, paint
+from sitegen.figures.overlay import DROPPED_RED, NEGATIVE_RED, POSITIVE_GREEN, Frame, hatch, heatmap, outline, paint
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import ClassDetails
 from sitegen.figures.step14_sam_candidates import CELL_MAX, candidate_picture, crop_box

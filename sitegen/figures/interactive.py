@@ -43,8 +43,28 @@ FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "s
 
 
 def figure_json(figure: go.Figure) -> dict:
-    """The figure as plain JSON data (what the site embeds)."""
-    return json.loads(pio.to_json(figure, validate=False))
+    """The figure as plain JSON data (what the site embeds), its stacked pictures kept apart."""
+    data = json.loads(pio.to_json(figure, validate=False))
+    images = data.get("layout", {}).get("images")
+    if images:
+        data["layout"]["images"] = separate_stacked_images(images)
+    return data
+
+
+def separate_stacked_images(images: list[dict]) -> list[dict]:
+    """Nudge layout images that share a placement by a thousandth of a pixel each.
+
+    Plotly.js tells layout images apart by (xref, x, sizex, yref, y, sizey) and draws only one of
+    several with the same placement, so a layer over the photo would silently vanish.
+    """
+    seen: dict[tuple, int] = {}
+    separated = []
+    for image in images:
+        key = tuple(image.get(k) for k in ("xref", "x", "sizex", "yref", "y", "sizey"))
+        repeat = seen.get(key, 0)
+        seen[key] = repeat + 1
+        separated.append({**image, "x": image["x"] - 0.001 * repeat} if repeat else image)
+    return separated
 
 
 def rounded(values: np.ndarray, decimals: int = 3) -> list:
@@ -337,7 +357,7 @@ def class_shapes(
             "fillrule": "evenodd",
             "line": {"color": palette.hex(index), "width": 1},
             "opacity": opacity,
-            "layer": "above",
+            "layer": "between",  # over the pictures, under the points and hover
             "name": names[index],
             "legendgroup": names[index],
             "showlegend": True,

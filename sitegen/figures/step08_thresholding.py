@@ -126,7 +126,7 @@ def _figure(result: PipelineResult, palette: Palette, counts: np.ndarray, edges:
         font=FONT,
         title={"text": "Pixels passing min_confidence (drag the slider)", "x": 0.01, "xanchor": "left"},
         height=figure_height(width, height, columns=2) + 60,
-        margin={"l": 60, "r": 20, "t": 60, "b": 40},
+        margin={"l": 60, "r": 20, "t": 90, "b": 40},
         xaxis={**axis, "domain": [0, 0.58], "range": [0, width], "constrain": "domain"},
         yaxis={**axis, "range": [height, 0], "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
         xaxis2={**axis, "domain": [0.66, 1], "range": [0, 1], "anchor": "y2", "title": {"text": "probability of the winning class"}},
@@ -135,7 +135,7 @@ def _figure(result: PipelineResult, palette: Palette, counts: np.ndarray, edges:
         shapes=[{"type": "line", "xref": "x2", "yref": "y2 domain", "x0": run_value, "x1": run_value, "y0": 0, "y1": 1, "line": {"color": "#d7191c", "width": 3}}],
         annotations=[{"text": status(run_value), "xref": "x2 domain", "yref": "y2 domain", "x": 0.5, "y": 1.06, "showarrow": False}],
         sliders=[{"active": thresholds.index(round(run_value, 4)), "steps": steps, "currentvalue": {"prefix": "min_confidence: "}, "pad": {"t": 40}}],
-        legend={"orientation": "h", "y": -0.25, "itemclick": False, "itemdoubleclick": False},
+        legend={"orientation": "h", "x": 0, "y": 1.05, "yanchor": "bottom", "itemclick": False, "itemdoubleclick": False},
         hovermode="closest",
         plot_bgcolor="white",
     )

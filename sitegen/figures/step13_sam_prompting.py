@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from sitegen.figures.canvas import LegendItem, Panel, compose
 from sitegen.figures.interactive import figure_json, photo_figure, points_trace
 from sitegen.figures.overlay import NEGATIVE_RED, POSITIVE_GREEN

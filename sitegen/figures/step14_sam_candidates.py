@@ -152,7 +152,7 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict | None, dict
         return figure_json(figure), {PHOTO_ASSET: photo_asset(result.image.rgb)}
     first_points, first_layout = view(prompts[0])
     for k, a in enumerate(("", "2", "3")):
-        figure.add_shape(type="path", path="M0,0Z", xref=f"x{a}", yref=f"y{a}", opacity=0.5, fillrule="evenodd", line={"width": 2})
+        figure.add_shape(type="path", path="M0,0Z", xref=f"x{a}", yref=f"y{a}", opacity=0.5, fillrule="evenodd", line={"width": 2}, layer="between")
         figure.add_annotation(text="", xref=f"x{a} domain", yref=f"y{a} domain", x=0.5, y=1.0, yanchor="bottom", showarrow=False)
         figure.add_trace(
             go.Scatter(

@@ -15,6 +15,7 @@ from sitegen.figures.interactive import (
     hover_grid,
     labelled_cells,
     mask_path,
+    separate_stacked_images,
 )
 from sitegen.figures.overlay import VIRIDIS, Frame, blend, colourise, display_scale, heatmap, outline
 from sitegen.figures.palette import make_palette
@@ -140,3 +141,9 @@ def test_wording():
     assert percent(1, 3) == "33.3 %" and percent(1, 0) == "0 %"
     assert listed([1, 2, 3], 2) == "1, 2 and 1 more"
     assert span([3, 3]) == "3" and span([1, 4, 2]) == "1 to 4"
+
+
+def test_stacked_layout_images_are_nudged_apart():
+    photo = {"xref": "x", "x": 0, "sizex": 64, "yref": "y", "y": 0, "sizey": 48, "source": "asset:photo"}
+    layers = separate_stacked_images([photo, {**photo, "source": "asset:a"}, {**photo, "xref": "x2"}, {**photo, "source": "asset:b"}])
+    assert [image["x"] for image in layers] == [0, -0.001, 0, -0.002]

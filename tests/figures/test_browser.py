@@ -1,0 +1,109 @@
+"""The interactive figures in headless Chromium, loaded from file:// with their PNG assets.
+
+Checks what only a browser shows: every visible picture layer is drawn (Plotly.js keys layout
+images by placement and silently drops look-alikes), hover texts come from the right region,
+legend clicks toggle a class, and the step 14 dropdown switches prompts.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import plotly
+import pytest
+
+from sitegen.figures import STEPS, make_palette, render_steps
+from tests.synthetic import make_result
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>figures</title>
+<script src="plotly.min.js"></script></head><body>{divs}<script>
+var figures = {figures};
+for (const [slug, fig] of Object.entries(figures)) Plotly.newPlot(slug, fig.data, fig.layout);
+</script></body></html>"""
+RESULT = make_result()
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    """All 18 figures on one page, asset references replaced by file names as the site does."""
+    folder = tmp_path_factory.mktemp("figures")
+    shutil.copy(Path(plotly.__file__).parent / "package_data" / "plotly.min.js", folder)
+    figures = {}
+    for step in render_steps(RESULT, make_palette(3)):
+        slug = f"s{step.step.slug}"
+        for name, data in step.assets.items():
+            (folder / f"{slug}-{name}.png").write_bytes(data)
+        for image in step.figure["layout"].get("images", []):
+            image["source"] = f"{slug}-{image['source'].removeprefix('asset:')}.png"
+        figures[slug] = step.figure
+    divs = "".join(f'<div id="{slug}" style="width:900px"></div>' for slug in figures)
+    (folder / "index.html").write_text(PAGE.format(divs=divs, figures=json.dumps(figures)))
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 960, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.goto((folder / "index.html").as_uri())
+        page.wait_for_function(f"document.querySelectorAll('.main-svg').length >= {2 * len(STEPS)}")
+        page.wait_for_timeout(500)
+        yield page, errors
+        browser.close()
+
+
+def hover_text(page, div: str, x: float, y: float) -> str:
+    page.evaluate(f"Plotly.Fx.hover('{div}', {{xval: {x}, yval: {y}}})")
+    page.wait_for_timeout(100)
+    return page.locator(f"#{div} .hoverlayer").text_content()
+
+
+def test_pages_load_without_errors(page):
+    _, errors = page
+    assert errors == []
+
+
+def test_every_visible_picture_layer_is_drawn(page):
+    page, _ = page
+    for step in STEPS:
+        div = f"s{step.slug}"
+        visible = page.evaluate(f"document.getElementById('{div}').layout.images?.filter(i => i.visible !== false).length || 0")
+        drawn = page.evaluate(f"document.querySelectorAll('#{div} g.imagelayer image').length")
+        assert drawn == visible, step.slug
+
+
+def test_region_hover_names_the_region_under_the_cursor(page):
+    page, _ = page
+    labels = RESULT.components.labels
+    for x, y in [(10, 12), (48, 12), (16, 36), (2.5, 2.5)]:
+        region = labels[int(y), int(x)]
+        assert hover_text(page, "s09_connected_components", x, y).startswith(f"region {region} ")
+    assert hover_text(page, "s09_connected_components", 40, 40) == ""  # no region there
+
+
+def test_legend_click_hides_a_class_and_its_points(page):
+    page, _ = page
+    div = "s13_sam_prompting"
+    page.locator(f"#{div} .legend .traces").first.click()
+    page.wait_for_function(f"document.getElementById('{div}').layout.shapes[0].visible === 'legendonly'")
+    hidden = page.evaluate(f"document.getElementById('{div}').data.filter(t => t.visible === 'legendonly').map(t => t.legendgroup)")
+    assert hidden and set(hidden) == {"person"}
+
+
+def test_candidate_dropdown_switches_the_prompt(page):
+    page, _ = page
+    div = "s14_sam_candidates"
+    before = page.evaluate(f"document.getElementById('{div}').layout.annotations.map(a => a.text)")
+    page.locator(f"#{div} .updatemenu-header-group").first.click()
+    page.locator(f"#{div} .updatemenu-dropdown-button").nth(2).click()
+    page.wait_for_timeout(300)
+    after = page.evaluate(f"document.getElementById('{div}').layout.annotations.map(a => a.text)")
+    scores = RESULT.candidates.scores[2]
+    assert after != before and after[0] == f"candidate 0: {scores[0]:.3f}"
