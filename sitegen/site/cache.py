@@ -9,10 +9,13 @@ Three kinds of entries, each addressed by a sha256 key of everything that change
   A changed threshold misses ``results`` but hits here, so only the stages after CLIP rerun.
 * ``text``: one query's text embedding per CLIP weights and prompt templates, so a new class
   costs only its own queries.
+* ``figures``: the rendered steps (and per-class details) of one result, so a rebuild after a
+  template change only renders pages. Key: the result's key and the image's name and notes.
 
-Every key also holds the sitegen version and the field names of the record types, so an entry
-written by another version is simply never looked up. Presentation (templates, per-class
-details, neighbours) is in no key: changing it rebuilds pages from the cache without a model.
+Every key also holds the sitegen version and a hash of the source code its entry came from (the
+models for CLIP outputs and text, the stages too for results, the figures for figures), so an
+entry made by other code, an upgrade or an edit in a source checkout, is simply never looked
+up. Jinja templates are in no key: changing them rebuilds pages from the cache without a model.
 
 Entries are gzip-compressed pickles written atomically. Loading a pickle runs whatever code its
 author chose, so the cache is exactly as trustworthy as its folder: by default it is the user's
@@ -24,9 +27,9 @@ rewritten, never an error. The cache is never pruned; delete the folder to recla
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import hashlib
+import importlib.util
 import json
 import os
 import pickle
@@ -36,10 +39,10 @@ from typing import TypeVar
 
 import numpy as np
 
-from sitegen import __version__, records
+from sitegen import __version__
 from sitegen.errors import OutputError
 from sitegen.options import ModelOptions, PipelineOptions
-from sitegen.records import DenseSimilarity, PipelineResult, Vocabulary
+from sitegen.records import DenseSimilarity, LoadedImage, PipelineResult, Vocabulary
 from sitegen.site.output import write_atomically
 
 CACHE_ENV = "SITEGEN_CACHE_DIR"
@@ -69,14 +72,30 @@ def clip_identity(models: ModelOptions) -> dict:
     return {name: value for name, value in model_identity(models).items() if not name.startswith("sam_")}
 
 
-def _record_schema() -> list:
-    """Every record type's field names: adding or renaming a field changes every key."""
-    types = [getattr(records, name) for name in sorted(dir(records))]
-    return [
-        [kind.__name__, [f.name for f in dataclasses.fields(kind)]]
-        for kind in types
-        if isinstance(kind, type) and dataclasses.is_dataclass(kind) and kind.__module__ == records.__name__
-    ]
+def source_fingerprint(*modules: str) -> str:
+    """sha256 of the Python source of ``modules`` (a package counts with all its files).
+
+    Found without importing the modules (so no torch). Where no source is installed the hash
+    covers the names only, and the sitegen version in every key still tells versions apart.
+    """
+    digest = hashlib.sha256()
+    for name in modules:
+        spec = importlib.util.find_spec(name)
+        origin = Path(spec.origin)
+        files = sorted(origin.parent.rglob("*.py")) if spec.submodule_search_locations else [origin]
+        for path in files:
+            digest.update(f"{name}:{path.relative_to(origin.parent).as_posix()}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+#: The code each kind of entry depends on.
+ENTRY_CODE = {
+    "text": ("sitegen.models",),
+    "similarity": ("sitegen.records", "sitegen.models"),
+    "result": ("sitegen.records", "sitegen.options", "sitegen.models", "sitegen.pipeline"),
+    "figures": ("sitegen.records", "sitegen.figures"),
+}
 
 
 def _vocabulary_key(vocabulary: Vocabulary) -> list:
@@ -98,7 +117,7 @@ class ResultCache:
     def __init__(self, root: Path, *, refresh: bool = False):
         self.root = Path(root)
         self.refresh = refresh
-        self._schema = _record_schema()
+        self._code = {kind: source_fingerprint(*modules) for kind, modules in ENTRY_CODE.items()}
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -110,7 +129,7 @@ class ResultCache:
 
     def _key(self, kind: str, **parts) -> str:
         text = json.dumps(
-            {"kind": kind, "sitegen": __version__, "records": self._schema, **parts},
+            {"kind": kind, "sitegen": __version__, "code": self._code[kind], **parts},
             sort_keys=True,
             default=str,
         )
@@ -143,6 +162,16 @@ class ResultCache:
     def _text_key(self, clip_identity: dict, prompt_templates: Sequence[str], query: str) -> str:
         return self._key("text", clip=clip_identity, prompt_templates=list(prompt_templates), query=query)
 
+    def figures_key(self, result_key: str, image: LoadedImage, per_class_details: bool) -> str:
+        """The key of one result's rendered figures (which name the image and show its notes)."""
+        return self._key(
+            "figures",
+            result=result_key,
+            name=image.name,
+            warnings=list(image.warnings),
+            per_class_details=per_class_details,
+        )
+
     # --- Entries ---------------------------------------------------------------------------------
 
     def get_result(self, key: str) -> PipelineResult | None:
@@ -156,6 +185,13 @@ class ResultCache:
 
     def put_similarity(self, key: str, similarity: DenseSimilarity) -> None:
         self._put("similarity", key, similarity)
+
+    def get_figures(self, key: str) -> tuple | None:
+        """``(steps, class_details)`` as ``render_steps`` and ``render_class_details`` made them."""
+        return self._get("figures", key, tuple)
+
+    def put_figures(self, key: str, figures: tuple) -> None:
+        self._put("figures", key, figures)
 
     def text_embeddings(
         self,

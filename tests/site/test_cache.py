@@ -10,7 +10,7 @@ import pytest
 from sitegen.errors import OutputError
 from sitegen.options import ModelOptions, PipelineOptions
 from sitegen.records import ClassSpec, DenseSimilarity, Vocabulary
-from sitegen.site.cache import ResultCache, clip_identity, default_cache_dir, model_identity
+from sitegen.site.cache import ResultCache, clip_identity, default_cache_dir, model_identity, source_fingerprint
 from tests.synthetic import make_result
 
 IMAGE = b"\x89PNG pretend image bytes"
@@ -180,3 +180,33 @@ def test_an_unusable_cache_folder_is_one_clear_error(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(OutputError, match="cannot create the cache folder .*--cache-dir"):
         ResultCache(Path(tmp_path / "file" / "cache"))
+
+
+def test_the_figures_key_follows_the_result_and_what_the_figures_print_about_the_image(tmp_path):
+    cache = ResultCache(tmp_path)
+    image = make_result(height=12, width=16).image
+    base = cache.figures_key("ab" * 32, image, False)
+    assert cache.figures_key("ab" * 32, image, False) == base
+    assert len({
+        base,
+        cache.figures_key("cd" * 32, image, False),
+        cache.figures_key("ab" * 32, image, True),
+        cache.figures_key("ab" * 32, dataclasses.replace(image, name="other.png"), False),
+        cache.figures_key("ab" * 32, dataclasses.replace(image, warnings=("downscaled",)), False),
+    }) == 5
+    cache.put_figures(base, (["step"], None))
+    assert cache.get_figures(base) == (["step"], None)
+
+
+def test_the_source_fingerprint_follows_the_code_without_importing_it(tmp_path, monkeypatch):
+    package = tmp_path / "fingerprinted"
+    package.mkdir()
+    (package / "__init__.py").write_text("raise RuntimeError('never imported')\n")
+    (package / "stage.py").write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    first = source_fingerprint("fingerprinted")
+    assert source_fingerprint("fingerprinted") == first
+    (package / "stage.py").write_text("VALUE = 2\n")
+    second = source_fingerprint("fingerprinted")
+    (package / "more.py").write_text("")
+    assert len({first, second, source_fingerprint("fingerprinted")}) == 3

@@ -1,0 +1,413 @@
+"""``sitegen build``: every image of a folder through the pipeline, then a multi-page site.
+
+Gather, then work, then write. The image files are listed and given their page slugs up front
+(slugs of failing images are reserved too, so one image starting to fail never renames another's
+page). Each image then goes load -> result cache -> CLIP-similarity cache -> models (loaded on
+first need only) -> figures -> pages, and its pages are written as soon as the next successful
+image is known (a page links to its neighbours, and a failed image must not be linked to). The
+index, the class pages and ``build-log.txt`` come last, and ``OutputFolder.finish`` records the
+build and removes the pages of images that left the folder.
+
+Only image files directly inside the folder count (``IMAGE_EXTENSIONS``, any case); hidden files
+and subfolders are skipped, so a folder of exports with a ``raw/`` subfolder builds what it shows.
+
+The site is a pure function of the images, vocabulary, options and weights: a build interrupted
+at any point and run again gives the same bytes as one that was never interrupted. So pages carry
+no timestamps and no run-dependent numbers: the per-stage timings of each image are left out of
+the site (``statistics.json`` and the dashboard) and go to ``build-log.txt`` with the rest of
+what this particular run did.
+
+A bad image never stops the build: any error while handling one image (a ``SitegenError`` such as
+an undecodable file, or an unexpected exception) becomes a ``Failure`` with one line, listed on
+the index page, in the log and in the report; only Ctrl-C (``KeyboardInterrupt``) stops the loop.
+Whether failures change the exit code is the CLI's choice (``--strict``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import traceback
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rich.console import Console
+
+from sitegen import __version__
+from sitegen.errors import SitegenError
+from sitegen.options import ModelOptions, PipelineOptions
+from sitegen.records import PipelineResult, Vocabulary
+from sitegen.site.cache import ResultCache, clip_identity, model_identity
+from sitegen.site.output import OutputFolder
+from sitegen.site.pages import Failure, ImageSummary
+from sitegen.site.progress import make_progress, summary_table
+
+__all__ = ["IMAGE_EXTENSIONS", "BUILD_LOG", "BuildReport", "build_site", "find_images", "summary_table"]
+
+IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
+BUILD_LOG = "build-log.txt"
+#: The heading after which build-log.txt describes this run rather than the site.
+RUN_SECTION = "this run"
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What one build did. ``written`` counts files whose bytes changed on disk."""
+
+    images: int
+    built: int
+    cached: int
+    failed: list[Failure]
+    warnings: list[str]
+    written: int
+    removed: list[str]
+    model_loads: int
+    clip_forwards: int
+    sam_embeds: int
+    seconds: float
+
+
+def find_images(folder: Path) -> list[Path]:
+    """Image files directly inside ``folder`` by extension, sorted by name; hidden ones skipped.
+
+    Anything with an image extension that is not a folder is listed, even a broken symlink or an
+    unreadable file, so that it is reported as a failure instead of silently missing.
+    """
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError as error:
+        raise SitegenError(f"cannot list the image folder {folder}: {error.strerror}") from None
+    return sorted(
+        (
+            path
+            for path in entries
+            if path.suffix.lower() in IMAGE_EXTENSIONS and not path.name.startswith(".") and not path.is_dir()
+        ),
+        key=lambda path: path.name,
+    )
+
+
+def failure_of(path: Path, error: Exception) -> Failure:
+    """One line for the index page: the file's name and the reason, without the folder's path.
+
+    Pipeline messages start with the full path (right for a terminal); a published site names
+    the file only. An unexpected exception is a bug and says so.
+    """
+    if isinstance(error, SitegenError):
+        reason = str(error).removeprefix(f"{path}: ").replace(str(path), path.name)
+    else:
+        reason = f"unexpected {type(error).__name__}: {error} (a bug in sitegen; please report it)"
+    return Failure(name=path.name, reason=" ".join(reason.split()))
+
+
+@dataclass
+class _Pending:
+    """An image whose result and figures are ready, waiting to learn its next neighbour."""
+
+    path: Path
+    result: PipelineResult
+    summary: ImageSummary
+    steps: list
+    class_details: list | None
+
+
+class _SiteBuilder:
+    """The per-image work of one build and what it has learnt so far (see the module docstring)."""
+
+    def __init__(self, title, vocabulary, options, models, cache, lazy, folder, per_class_details, console, quiet):
+        from sitegen.figures import make_palette
+        from sitegen.models.prompt_templates import get_prompt_templates
+        from sitegen.site.pages import SiteInfo
+        from sitegen.site.render import make_environment
+        from sitegen.site.slugs import unique_slugs
+
+        self.vocabulary = vocabulary
+        self.options = options
+        self.models = models
+        self.cache = cache
+        self.lazy = lazy
+        self.folder = folder
+        self.per_class_details = per_class_details
+        self.console = console
+        self.quiet = quiet
+        self.prompt_templates = get_prompt_templates(options.prompt_templates)
+        self.model_identity = model_identity(models)
+        self.clip_identity = clip_identity(models)
+        palette = make_palette(len(vocabulary))
+        self.site = SiteInfo(
+            title=title,
+            vocabulary=vocabulary,
+            palette=palette,
+            options=options,
+            models=models,
+            random_weights=models.random_weights,
+            version=__version__,
+            class_slugs=tuple(unique_slugs(vocabulary.names)),
+        )
+        self.env = make_environment()
+        self._text_embeddings = None
+        self.summaries: list[ImageSummary] = []
+        self.failures: dict[str, Failure] = {}
+        self.warnings: list[str] = []
+        self.log: list[str] = []  # one line per image about this run: built in N s, or cached
+        self.stage_seconds: dict[str, float] = {}
+        self.built = self.cached = self.written = 0
+        self._pending: _Pending | None = None
+
+    # --- One image ------------------------------------------------------------------------------
+
+    def add(self, path: Path, slug: str) -> None:
+        """Compute (or fetch) one image's result and figures; publish the image before it."""
+        from sitegen.site.pages import summarize_image
+
+        try:
+            result, key = self._result(path)
+            self.warnings.extend(result.image.warnings)
+            if not self.quiet:
+                for warning in result.image.warnings:
+                    self.console.print(f"[yellow]warning:[/] {warning}")
+            steps, class_details = self._figures(result, key)
+            ready = _Pending(path, result, summarize_image(result, slug, self.site), steps, class_details)
+        except Exception as error:  # noqa: BLE001 -- one bad image never stops the build
+            self._fail(path, error)
+            return
+        self.flush(next_summary=ready.summary)
+        self._pending = ready
+
+    def flush(self, next_summary: ImageSummary | None = None) -> None:
+        """Write the pages of the waiting image, whose next neighbour is now known."""
+        from sitegen.site.pages import image_files
+
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        previous = self.summaries[-1] if self.summaries else None
+        try:
+            files = image_files(
+                pending.result, pending.steps, pending.summary, previous, next_summary,
+                self.site, self.env, pending.class_details,
+            )
+            for relpath in sorted(files):
+                self.written += self.folder.write(relpath, files[relpath])
+        except Exception as error:  # noqa: BLE001 -- as in add()
+            self._fail(pending.path, error)
+            return
+        self.summaries.append(pending.summary)
+
+    def _fail(self, path: Path, error: Exception) -> None:
+        if not isinstance(error, SitegenError) and not self.quiet:
+            self.console.print("".join(traceback.format_exception(error)).rstrip(), style="dim", markup=False)
+        self.failures[path.name] = failure_of(path, error)
+
+    def _result(self, path: Path) -> tuple[PipelineResult, str]:
+        """The image's result and its cache key: cached, else from the cached CLIP output, else computed.
+
+        The cache keeps the timings; they are logged here and dropped from the returned record
+        (see the module docstring).
+        """
+        from sitegen.pipeline.image import load_image
+        from sitegen.pipeline.run import compute_similarity, run_stages, timed
+
+        image = load_image(path, self.options.max_pixels)
+        data = path.read_bytes()
+        key = self.cache.result_key(data, self.vocabulary, self.options, self.model_identity)
+        cached = self.cache.get_result(key)
+        if cached is not None:
+            self.cached += 1
+            self.log.append(f"  {image.name}: from the cache")
+            # Everything that changes the arrays is in the key; the descriptive fields (file name,
+            # its warnings, vocabulary line numbers, device) come from this run.
+            return dataclasses.replace(cached, image=image, vocabulary=self.vocabulary, models=self.models, timings={}), key
+        timings: dict[str, float] = {}
+        similarity_key = self.cache.similarity_key(
+            data, self.vocabulary.queries, self.options.dense_fields(), self.clip_identity
+        )
+        similarity = self.cache.get_similarity(similarity_key)
+        if similarity is None:
+            with timed(timings, "clip_windows"):
+                similarity = compute_similarity(self.lazy, image, self._text(), self.options)
+            self.cache.put_similarity(similarity_key, similarity)
+        result = run_stages(image, self.vocabulary, similarity, self.lazy, self.options, self.prompt_templates, timings)
+        self.cache.put_result(key, result)
+        self.built += 1
+        for stage, seconds in result.timings.items():
+            self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + seconds
+        clip_note = "" if "clip_windows" in timings else " (CLIP output from the cache)"
+        self.log.append(f"  {image.name}: built in {sum(result.timings.values()):.2f} s{clip_note}")
+        return dataclasses.replace(result, models=self.models, timings={}), key
+
+    def _figures(self, result: PipelineResult, result_key: str) -> tuple[list, list | None]:
+        """The rendered steps and, with per-class details, each class's views: cached or rendered."""
+        from sitegen.figures import render_class_details, render_steps
+
+        key = self.cache.figures_key(result_key, result.image, self.per_class_details)
+        figures = self.cache.get_figures(key)
+        if figures is None:
+            palette = self.site.palette
+            details = (
+                [render_class_details(result, palette, c.index) for c in self.vocabulary.classes]
+                if self.per_class_details
+                else None
+            )
+            figures = (render_steps(result, palette), details)
+            self.cache.put_figures(key, figures)
+        return figures
+
+    def _text(self):
+        """(Q, D) text embeddings, from the cache or the CLIP text tower, once per build."""
+        if self._text_embeddings is None:
+            self._text_embeddings = self.cache.text_embeddings(
+                self.clip_identity,
+                self.prompt_templates,
+                self.vocabulary.queries,
+                lambda queries: self.lazy.clip.encode_queries(queries, self.prompt_templates),
+            )
+        return self._text_embeddings
+
+    # --- The whole site ---------------------------------------------------------------------------
+
+    def write_site(self, found: list[Path]) -> list[Failure]:
+        """The index and class pages; returns the failures in folder order."""
+        from sitegen.site.pages import site_files
+
+        order = {path.name: i for i, path in enumerate(found)}
+        failures = sorted(self.failures.values(), key=lambda f: order[f.name])
+        facts = {
+            "Images found": len(found),
+            "Images with pages": len(self.summaries),
+            "Images failed": len(failures),
+        }
+        files = site_files(self.summaries, failures, self.site, self.env, facts)
+        for relpath in sorted(files):
+            self.written += self.folder.write(relpath, files[relpath])
+        return failures
+
+
+def build_log(
+    builder: _SiteBuilder, failures: list[Failure], displaced: list[str], counters: dict, started: datetime, seconds: float
+) -> str:
+    """``build-log.txt``: what the site holds, then (after ``RUN_SECTION``) what this run did.
+
+    Everything above ``RUN_SECTION`` except the ``started:`` line is the same for every build of
+    the same inputs, interrupted or not.
+    """
+    lines = [
+        f"sitegen {__version__} build log: {builder.site.title}",
+        f"started: {started.isoformat(timespec='seconds')}",
+        "",
+        f"pages ({len(builder.summaries)})",
+        *(f"  {s.name} -> {s.page}" for s in builder.summaries),
+        f"failed ({len(failures)})",
+        *(f"  {f.name}: {f.reason}" for f in failures),
+        f"warnings ({len(builder.warnings)})",
+        *(f"  {w}" for w in builder.warnings),
+        "",
+        RUN_SECTION,
+        f"  built {builder.built}, from the cache {builder.cached}, failed {len(failures)} in {seconds:.1f} s",
+        f"  models loaded {counters['model_loads']}, CLIP window forwards {counters['clip_forwards']}, "
+        f"SAM image embeddings {counters['sam_embeds']}",
+        f"  files written {builder.written} (files already up to date are left alone)",
+        *(f"  {note}" for note in displaced),
+        *builder.log,
+        "seconds per stage, images built in this run",
+        *(f"  {stage}: {total:.2f}" for stage, total in builder.stage_seconds.items()),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def build_site(
+    images_dir: Path,
+    vocabulary: Vocabulary,
+    options: PipelineOptions,
+    models: ModelOptions,
+    out: Path,
+    *,
+    cache_dir: Path,
+    force: bool = False,
+    overwrite: bool = False,
+    per_class_details: bool = False,
+    quiet: bool = False,
+    console: Console | None = None,
+    lazy_models=None,
+) -> BuildReport:
+    """Build the site for every image in ``images_dir`` into ``out``.
+
+    Parameters
+    ----------
+    images_dir : Path
+        The folder of images (not searched recursively).
+    vocabulary, options, models
+        What to segment and how; ``models`` names the weights (loaded only if some image is not
+        in the cache).
+    out : Path
+        The site folder. Refused when it is (inside) ``images_dir``, when another build is
+        writing to it, or when it holds files sitegen did not write and ``overwrite`` is False.
+    cache_dir : Path
+        The result cache (see ``sitegen.site.cache``).
+    force : bool
+        Ignore the cache: run every model again (the new results are cached).
+    overwrite : bool
+        Accept foreign files in ``out``; they are kept (see ``sitegen.site.output``).
+    per_class_details : bool
+        Add the per-class detail views to every image page (presentation only: no model runs).
+    quiet : bool
+        No progress bars and no warnings on the console.
+    console : rich Console, optional
+        Where progress goes; a stderr console by default.
+    lazy_models : LazyModels, optional
+        The models to use (tests pass stand-ins); a new ``LazyModels(models)`` by default.
+
+    Returns
+    -------
+    BuildReport
+
+    Raises
+    ------
+    SitegenError
+        Before any image is processed: no images, unusable output or cache folder.
+    """
+    from sitegen.pipeline.run import LazyModels
+    from sitegen.site.slugs import unique_slugs
+
+    start = time.perf_counter()
+    started = datetime.now(timezone.utc)
+    console = console or Console(stderr=True)
+    found = find_images(images_dir)
+    if not found:
+        extensions = ", ".join(sorted(IMAGE_EXTENSIONS))
+        raise SitegenError(f"no images in {images_dir} (looked for {extensions}); pass the folder that holds them")
+    slugs = unique_slugs([path.name for path in found])
+    output = OutputFolder(out, overwrite=overwrite, inputs=[images_dir])
+    cache = ResultCache(cache_dir, refresh=force)
+    lazy = lazy_models if lazy_models is not None else LazyModels(models)
+    title = f"sitegen: {Path(images_dir).resolve().name}"
+    with output as folder:
+        builder = _SiteBuilder(title, vocabulary, options, models, cache, lazy, folder, per_class_details, console, quiet)
+        with make_progress(console, quiet) as progress:
+            task = progress.add_task("Building", total=len(found), current="")
+            for path, slug in zip(found, slugs):
+                progress.update(task, current=path.name)
+                builder.add(path, slug)
+                progress.advance(task)
+            progress.update(task, current="index and class pages")
+            builder.flush()
+            failures = builder.write_site(found)
+        displaced = [f"{relpath} was not written by sitegen: kept as {aside}" for relpath, aside in folder.displaced]
+        counters = lazy.counters()
+        log = build_log(builder, failures, displaced, counters, started, time.perf_counter() - start)
+        builder.written += folder.write(BUILD_LOG, log.encode("utf-8"))
+        removed = folder.finish()
+    return BuildReport(
+        images=len(found),
+        built=builder.built,
+        cached=builder.cached,
+        failed=failures,
+        warnings=builder.warnings + displaced,
+        written=builder.written,
+        removed=removed,
+        model_loads=counters["model_loads"],
+        clip_forwards=counters["clip_forwards"],
+        sam_embeds=counters["sam_embeds"],
+        seconds=time.perf_counter() - start,
+    )
