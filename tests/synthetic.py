@@ -225,7 +225,9 @@ def _dense_prediction(
     """Cosines from the scene, then the SCLIP scoring rule of SPEC section 2.3."""
     height, width, _ = strength.shape
     query_class = vocabulary.query_class
-    first_query = np.array([True] + [query_class[q] != query_class[q - 1] for q in range(1, len(query_class))])
+    first_query = np.array(
+        [True] + [query_class[q] != query_class[q - 1] for q in range(1, len(query_class))]
+    )
     amplitude = np.where(first_query, 0.12, 0.04).astype(np.float32)
     coarse = rng.normal(0, 1, (max(2, height // 8), max(2, width // 8), len(query_class)))
     noise = ndimage.zoom(coarse, (height / coarse.shape[0], width / coarse.shape[1], 1), order=1)
@@ -333,7 +335,9 @@ def _region_points(region: Region, kept_labels: np.ndarray, dense: DensePredicti
         count = len(cxs)
         if count:
             cand = np.stack([cxs, cys], axis=1).astype(np.float32)
-            picked = _farthest_points(cand, int(distance[cys, cxs].argmin()), options.negative_points_per_cluster)
+            picked = _farthest_points(
+                cand, int(distance[cys, cxs].argmin()), options.negative_points_per_cluster
+            )
             negative = cand[picked]
             negative_classes = dense.prediction[cys[picked], cxs[picked]].astype(np.int32)
     return RegionPoints(
@@ -391,7 +395,11 @@ def _candidates(prompts, size_filter: SizeFilter, height: int, width: int, rng) 
 
 
 def _selection(candidates: SamCandidates) -> MaskSelection:
-    best = candidates.scores.argmax(axis=1).astype(np.int64) if len(candidates.prompts) else np.zeros(0, np.int64)
+    best = (
+        candidates.scores.argmax(axis=1).astype(np.int64)
+        if len(candidates.prompts)
+        else np.zeros(0, np.int64)
+    )
     rows = np.arange(len(best))
     return MaskSelection(best=best, masks=candidates.masks[rows, best], scores=candidates.scores[rows, best])
 
@@ -425,4 +433,3 @@ def _final(prediction, prompts, selection: MaskSelection, overlap: OverlapResolu
         labels[selection.masks[index]] = prompts[index].class_index
         source[selection.masks[index]] = index
     return FinalSegmentation(labels=labels.astype(np.int32), source=source)
-

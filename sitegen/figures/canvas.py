@@ -121,7 +121,9 @@ def encode_png(rgb: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def draw_text_block(draw: ImageDraw.ImageDraw, xy: tuple[int, int], lines: list[str], size: int, fill: RGB) -> int:
+def draw_text_block(
+    draw: ImageDraw.ImageDraw, xy: tuple[int, int], lines: list[str], size: int, fill: RGB
+) -> int:
     """Draw lines top-down from ``xy``; returns the height used."""
     x, y = xy
     for i, line in enumerate(lines):
@@ -145,7 +147,9 @@ def draw_marker(draw: ImageDraw.ImageDraw, x: float, y: float, marker: str, colo
         draw.rectangle(box, fill=colour, outline=MUTED)
 
 
-def draw_markers(image: np.ndarray, xy: np.ndarray, marker: str, colours: list[RGB], radius: int = 7) -> np.ndarray:
+def draw_markers(
+    image: np.ndarray, xy: np.ndarray, marker: str, colours: list[RGB], radius: int = 7
+) -> np.ndarray:
     """A copy of ``image`` with one marker per point.
 
     Parameters
@@ -171,7 +175,9 @@ def draw_labels(image: np.ndarray, labels: list[tuple[float, float, str]], size:
     return np.asarray(canvas)
 
 
-def draw_boxes(image: np.ndarray, boxes: list[tuple[float, float, float, float]], colours: list[RGB], width: int = 2) -> np.ndarray:
+def draw_boxes(
+    image: np.ndarray, boxes: list[tuple[float, float, float, float]], colours: list[RGB], width: int = 2
+) -> np.ndarray:
     """A copy of ``image`` with rectangle outlines (display XY, x1/y1 exclusive)."""
     canvas = Image.fromarray(image)
     draw = ImageDraw.Draw(canvas)
@@ -195,7 +201,12 @@ def with_banner(image: np.ndarray, random_weights: bool) -> np.ndarray:
         return image
     height = max(16, min(BANNER_HEIGHT, image.shape[1] // 14))
     band = Image.new("RGB", (image.shape[1], height), BANNER_RED)
-    draw_banner(ImageDraw.Draw(band), image.shape[1], height, "RANDOM WEIGHTS" if image.shape[1] < 420 else BANNER_TEXT)
+    draw_banner(
+        ImageDraw.Draw(band),
+        image.shape[1],
+        height,
+        "RANDOM WEIGHTS" if image.shape[1] < 420 else BANNER_TEXT,
+    )
     return np.concatenate([np.asarray(band), image], axis=0)
 
 
@@ -223,7 +234,9 @@ def _fit_row(panels: list[Panel], width: int) -> list[Panel]:
     for p in panels:
         h, w = p.image.shape[:2]
         size = (max(1, int(w * scale)), max(1, int(h * scale)))
-        shrunk.append(Panel(np.asarray(Image.fromarray(p.image).resize(size, Image.Resampling.BOX)), p.caption))
+        shrunk.append(
+            Panel(np.asarray(Image.fromarray(p.image).resize(size, Image.Resampling.BOX)), p.caption)
+        )
     return shrunk
 
 
@@ -330,7 +343,9 @@ def compose(
         for item, offset in legend_row:
             centre_y = y + line_height(TEXT_SIZE) // 2
             draw_marker(draw, MARGIN + offset + 9, centre_y, item.marker, item.colour, 7)
-            draw.text((MARGIN + offset + 26, centre_y), item.label, font=font(TEXT_SIZE), fill=INK, anchor="lm")
+            draw.text(
+                (MARGIN + offset + 26, centre_y), item.label, font=font(TEXT_SIZE), fill=INK, anchor="lm"
+            )
         y += line_height(TEXT_SIZE)
     y += GAP if legend_rows else 0
     for lines in note_lines:

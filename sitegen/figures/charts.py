@@ -52,7 +52,13 @@ def _threshold_line(draw: ImageDraw.ImageDraw, size, x: float, label: str) -> No
     _, y0, x1, y1 = _plot_area(size)
     draw.line((x, y0, x, y1), fill=DROPPED_RED, width=2)
     anchor = "ra" if x > (x1 - 90) else "la"
-    draw.text((x + (-4 if anchor == "ra" else 4), y0 + 2), label, font=font(TICK_SIZE), fill=DROPPED_RED, anchor=anchor)
+    draw.text(
+        (x + (-4 if anchor == "ra" else 4), y0 + 2),
+        label,
+        font=font(TICK_SIZE),
+        fill=DROPPED_RED,
+        anchor=anchor,
+    )
 
 
 def histogram_chart(
@@ -136,7 +142,12 @@ def bar_chart(
 
 
 def table_image(
-    header: list[str], rows: list[list[str]], *, max_width: int, swatches: list[RGB] | None = None, size: int = 15
+    header: list[str],
+    rows: list[list[str]],
+    *,
+    max_width: int,
+    swatches: list[RGB] | None = None,
+    size: int = 15,
 ) -> np.ndarray:
     """A text table; the widest columns wrap so the table fits ``max_width``.
 
@@ -145,14 +156,22 @@ def table_image(
     pad = 10
     swatch = size if swatches else 0
     natural = [
-        max(text_width(cell, size) for cell in [name, *(r[c] for r in rows)]) + 2 * pad + (swatch + 6 if c == 0 else 0)
+        max(text_width(cell, size) for cell in [name, *(r[c] for r in rows)])
+        + 2 * pad
+        + (swatch + 6 if c == 0 else 0)
         for c, name in enumerate(header)
     ]
     widths = list(natural)
     while sum(widths) > max_width and max(widths) > 120:
         widest = int(np.argmax(widths))
         widths[widest] = max(120, widths[widest] - (sum(widths) - max_width))
-    cells = [[wrap_text(cell, size, w - 2 * pad - (swatch + 6 if c == 0 else 0)) or [""] for c, (cell, w) in enumerate(zip(row, widths))] for row in [header, *rows]]
+    cells = [
+        [
+            wrap_text(cell, size, w - 2 * pad - (swatch + 6 if c == 0 else 0)) or [""]
+            for c, (cell, w) in enumerate(zip(row, widths))
+        ]
+        for row in [header, *rows]
+    ]
     heights = [max(len(c) for c in row) * line_height(size) + pad for row in cells]
     image = Image.new("RGB", (sum(widths) + 1, sum(heights) + 1), WHITE)
     draw = ImageDraw.Draw(image)
@@ -164,7 +183,11 @@ def table_image(
         for c, (lines, w) in enumerate(zip(row, widths)):
             text_x = x + pad
             if c == 0 and swatches and r > 0:
-                draw.rectangle((text_x, y + pad // 2 + 3, text_x + swatch, y + pad // 2 + 3 + swatch), fill=swatches[r - 1], outline=MUTED)
+                draw.rectangle(
+                    (text_x, y + pad // 2 + 3, text_x + swatch, y + pad // 2 + 3 + swatch),
+                    fill=swatches[r - 1],
+                    outline=MUTED,
+                )
                 text_x += swatch + 6
             for i, line in enumerate(lines):
                 draw.text((text_x, y + pad // 2 + i * line_height(size)), line, font=font(size), fill=INK)

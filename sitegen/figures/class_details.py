@@ -28,7 +28,16 @@ from sitegen.figures.interactive import (
     points_trace,
     rounded,
 )
-from sitegen.figures.overlay import DROPPED_RED, NEGATIVE_RED, POSITIVE_GREEN, Frame, hatch, heatmap, outline, paint
+from sitegen.figures.overlay import (
+    DROPPED_RED,
+    NEGATIVE_RED,
+    POSITIVE_GREEN,
+    Frame,
+    hatch,
+    heatmap,
+    outline,
+    paint,
+)
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import ClassDetails
 from sitegen.figures.step14_sam_candidates import CELL_MAX, candidate_picture, crop_box
@@ -50,7 +59,9 @@ def class_facts(result: PipelineResult, c: int) -> dict[str, str | int | float]:
     suppressed = {s.prompt_index for s in result.overlap.suppressed}
     return {
         "argmax pixels (%)": round(100.0 * float(argmax.mean()), 1),
-        "mean probability where argmax": round(float(result.dense.probabilities[..., c][argmax].mean()), 3) if argmax.any() else 0.0,
+        "mean probability where argmax": (
+            round(float(result.dense.probabilities[..., c][argmax].mean()), 3) if argmax.any() else 0.0
+        ),
         "passing pixels": int(result.thresholding.pixels_per_class[c]),
         "regions": sum(r.class_index == c for r in result.components.regions),
         "kept regions": sum(r.class_index == c for r in result.size_filter.kept),
@@ -70,8 +81,20 @@ def _pictures(result: PipelineResult, palette: Palette, c: int, frame: Frame) ->
     regions = tuple(r for r in result.components.regions if r.class_index == c)
     kept = tuple(r for r in result.size_filter.kept if r.class_index == c)
     dropped_ids = [r.id for r in result.size_filter.dropped if r.class_index == c]
-    components = regions_picture(frame, rgb, np.where(np.isin(result.components.labels, [r.id for r in regions]), result.components.labels, 0), regions, palette)
-    filtered = regions_picture(frame, rgb, np.where(np.isin(result.size_filter.labels, [r.id for r in kept]), result.size_filter.labels, 0), kept, palette)
+    components = regions_picture(
+        frame,
+        rgb,
+        np.where(np.isin(result.components.labels, [r.id for r in regions]), result.components.labels, 0),
+        regions,
+        palette,
+    )
+    filtered = regions_picture(
+        frame,
+        rgb,
+        np.where(np.isin(result.size_filter.labels, [r.id for r in kept]), result.size_filter.labels, 0),
+        kept,
+        palette,
+    )
     lost = frame.sample(np.isin(result.components.labels, dropped_ids))
     filtered = paint(filtered, hatch(lost, 6) | outline(lost), DROPPED_RED)
     prompts = [p for p in result.candidates.prompts if p.class_index == c]
@@ -88,7 +111,10 @@ def _pictures(result: PipelineResult, palette: Palette, c: int, frame: Frame) ->
         Panel(components, f"connected components: {len(regions)}"),
         Panel(filtered, f"size filter: {len(kept)} kept, {len(dropped_ids)} dropped (red)"),
         Panel(points, f"prompt points: {count(len(prompts), 'prompt')}"),
-        Panel(final_picture, f"final mask: {percent(int((result.final.labels == c).sum()), result.final.labels.size)} of pixels"),
+        Panel(
+            final_picture,
+            f"final mask: {percent(int((result.final.labels == c).sum()), result.final.labels.size)} of pixels",
+        ),
     ]
 
 
@@ -97,7 +123,15 @@ def _charts(result: PipelineResult, palette: Palette, c: int, size: tuple[int, i
     argmax = result.dense.prediction == c
     counts, edges = np.histogram(result.dense.probabilities[..., c][argmax], bins=BINS, range=(0.0, 1.0))
     threshold = result.options.min_confidence
-    histogram = histogram_chart(counts, edges, size, colour=colour, xlabel=f"probability where {result.vocabulary.names[c]} wins", threshold=threshold, threshold_label=f"min_confidence {threshold:g}")
+    histogram = histogram_chart(
+        counts,
+        edges,
+        size,
+        colour=colour,
+        xlabel=f"probability where {result.vocabulary.names[c]} wins",
+        threshold=threshold,
+        threshold_label=f"min_confidence {threshold:g}",
+    )
     regions = sorted((r for r in result.components.regions if r.class_index == c), key=lambda r: -r.size)
     limit = result.options.min_region_size
     sizes = bar_chart(
@@ -113,15 +147,21 @@ def _charts(result: PipelineResult, palette: Palette, c: int, size: tuple[int, i
 
 
 def _candidates(result: PipelineResult, palette: Palette, c: int) -> list[Panel]:
-    prompts = sorted((p for p in result.candidates.prompts if p.class_index == c), key=lambda p: -p.confidence)[:PNG_PROMPTS]
+    prompts = sorted(
+        (p for p in result.candidates.prompts if p.class_index == c), key=lambda p: -p.confidence
+    )[:PNG_PROMPTS]
     panels = []
     for prompt in prompts:
-        box = crop_box(result.candidates.masks[prompt.index], prompt.points, result.candidates.masks.shape[2:])
+        box = crop_box(
+            result.candidates.masks[prompt.index], prompt.points, result.candidates.masks.shape[2:]
+        )
         frame = Frame.fit(box[3] - box[1], box[2] - box[0], CELL_MAX[1], CELL_MAX[0])
         best = int(result.selection.best[prompt.index])
         for k in range(3):
             score = result.candidates.scores[prompt.index, k]
-            caption = f"prompt {prompt.index}, candidate {k}: {score:.3f}" + (" (chosen)" if k == best else "")
+            caption = f"prompt {prompt.index}, candidate {k}: {score:.3f}" + (
+                " (chosen)" if k == best else ""
+            )
             panels.append(Panel(candidate_picture(result, palette, prompt, k, frame, box), caption))
     return panels
 
@@ -130,18 +170,29 @@ def _png(result: PipelineResult, palette: Palette, c: int) -> bytes:
     names = result.vocabulary.names
     frame = panel_frame(result.image.height, result.image.width, COLUMNS)
     chart_size = (max(220, min(frame.size[0], 360)), max(360, frame.size[1]))
-    facts = [[label, f"{value:,}" if isinstance(value, int) else str(value)] for label, value in class_facts(result, c).items()]
+    facts = [
+        [label, f"{value:,}" if isinstance(value, int) else str(value)]
+        for label, value in class_facts(result, c).items()
+    ]
     table = Panel(table_image(["statistic", "value"], facts, max_width=chart_size[1], size=13), "statistics")
     overview = _pictures(result, palette, c, frame) + _charts(result, palette, c, chart_size) + [table]
     candidates = _candidates(result, palette, c)
     prompts = sum(p.class_index == c for p in result.candidates.prompts)
-    notes = (f"SAM candidates shown for the {PNG_PROMPTS} most confident of {prompts} prompts.",) if prompts > PNG_PROMPTS else ()
+    notes = (
+        (f"SAM candidates shown for the {PNG_PROMPTS} most confident of {prompts} prompts.",)
+        if prompts > PNG_PROMPTS
+        else ()
+    )
     return compose(
         f"Class {c}: {names[c]}",
         overview + candidates,
         columns=COLUMNS,
         breaks=(len(overview),),
-        colour_bar=viridis_bar(f"probability of {names[c]}", (0.0, 1.0), ((result.options.min_confidence, f"min_confidence {result.options.min_confidence:g}"),)),
+        colour_bar=viridis_bar(
+            f"probability of {names[c]}",
+            (0.0, 1.0),
+            ((result.options.min_confidence, f"min_confidence {result.options.min_confidence:g}"),),
+        ),
         legend=(
             LegendItem(names[c], palette.colour(c)),
             LegendItem("dropped / below threshold", DROPPED_RED, "outline"),
@@ -160,7 +211,13 @@ def _confidence_figure(result: PipelineResult, c: int) -> tuple[dict, dict[str, 
     figure.add_layout_image(layout_image("class_confidence", width, height))
     grid = hover_grid(height, width, 1)
     probability = result.dense.probabilities[..., c]
-    figure.add_trace(hover_trace(grid, rounded(grid.sample(probability)[..., None]), f"x %{{x:.1f}}, y %{{y:.1f}}<br>p({name}) = %{{customdata[0]:.3f}}"))
+    figure.add_trace(
+        hover_trace(
+            grid,
+            rounded(grid.sample(probability)[..., None]),
+            f"x %{{x:.1f}}, y %{{y:.1f}}<br>p({name}) = %{{customdata[0]:.3f}}",
+        )
+    )
     figure.add_trace(colour_bar_trace(0.0, 1.0, "probability"))
     return figure_json(figure), {"class_confidence": heatmap_asset(probability, 0.0, 1.0)}
 
@@ -176,13 +233,23 @@ def _prompts_figure(result: PipelineResult, palette: Palette, c: int) -> tuple[d
     masks += [result.selection.masks[p.index] for p in prompts]
     paths = class_paths(masks)
     if paths[0]:
-        figure.add_shape({**outline_shape(paths[0], palette.hex(c), name="kept regions"), "fillcolor": palette.hex(c), "opacity": 0.35})
+        figure.add_shape(
+            {
+                **outline_shape(paths[0], palette.hex(c), name="kept regions"),
+                "fillcolor": palette.hex(c),
+                "opacity": 0.35,
+            }
+        )
     if paths[1]:
         figure.add_shape(outline_shape(paths[1], "#d7191c", name="dropped regions", dash="dot"))
     for prompt, path in zip(prompts, paths[2:]):
         lost = suppressed.get(prompt.index)
         label = f"mask of prompt {prompt.index}" + (f" (suppressed by {lost.winner_index})" if lost else "")
-        figure.add_shape(outline_shape(path, "#d7191c" if lost else palette.hex(c), name=label, dash="dash" if lost else "solid"))
+        figure.add_shape(
+            outline_shape(
+                path, "#d7191c" if lost else palette.hex(c), name=label, dash="dash" if lost else "solid"
+            )
+        )
     for kind, value, colour, symbol in (("positive", 1, GREEN_HEX, "circle"), ("negative", 0, RED_HEX, "x")):
         rows = [(p, xy) for p in prompts for xy, v in zip(p.points, p.labels) if v == value]
         if rows:
@@ -215,18 +282,49 @@ def _statistics_figure(result: PipelineResult, palette: Palette, c: int) -> dict
             height=420,
             margin={"l": 60, "r": 20, "t": 60, "b": 60},
             showlegend=False,
-            xaxis={**axis, "domain": [0, 0.46], "range": [0, 1], "title": {"text": f"probability where {name} wins"}},
+            xaxis={
+                **axis,
+                "domain": [0, 0.46],
+                "range": [0, 1],
+                "title": {"text": f"probability where {name} wins"},
+            },
             yaxis={**axis, "title": {"text": "pixels"}},
             xaxis2={**axis, "domain": [0.56, 1], "anchor": "y2", "title": {"text": "region (largest first)"}},
             yaxis2={**axis, "anchor": "x2", "type": "log", "title": {"text": "pixels"}},
             shapes=[
-                {"type": "line", "xref": "x", "yref": "y domain", "x0": threshold, "x1": threshold, "y0": 0, "y1": 1, "line": {"color": "#d7191c", "width": 2}},
-                {"type": "line", "xref": "x2 domain", "yref": "y2", "x0": 0, "x1": 1, "y0": limit, "y1": limit, "line": {"color": "#d7191c", "width": 2, "dash": "dot"}},
+                {
+                    "type": "line",
+                    "xref": "x",
+                    "yref": "y domain",
+                    "x0": threshold,
+                    "x1": threshold,
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": "#d7191c", "width": 2},
+                },
+                {
+                    "type": "line",
+                    "xref": "x2 domain",
+                    "yref": "y2",
+                    "x0": 0,
+                    "x1": 1,
+                    "y0": limit,
+                    "y1": limit,
+                    "line": {"color": "#d7191c", "width": 2, "dash": "dot"},
+                },
             ],
             plot_bgcolor="white",
         )
     )
-    figure.add_trace(go.Bar(x=rounded((edges[:-1] + edges[1:]) / 2), y=counts.tolist(), width=1.0 / BINS, marker={"color": palette.hex(c)}, hovertemplate="p %{x:.3f}: %{y:,} px<extra></extra>"))
+    figure.add_trace(
+        go.Bar(
+            x=rounded((edges[:-1] + edges[1:]) / 2),
+            y=counts.tolist(),
+            width=1.0 / BINS,
+            marker={"color": palette.hex(c)},
+            hovertemplate="p %{x:.3f}: %{y:,} px<extra></extra>",
+        )
+    )
     figure.add_trace(
         go.Bar(
             x=[f"region {r.id}" for r in regions],
@@ -234,7 +332,10 @@ def _statistics_figure(result: PipelineResult, palette: Palette, c: int) -> dict
             xaxis="x2",
             yaxis="y2",
             marker={"color": [palette.hex(c) if r.size >= limit else "#d7191c" for r in regions]},
-            customdata=[["kept" if r.size >= limit else f"dropped (< {limit} px)", round(r.confidence, 3)] for r in regions],
+            customdata=[
+                ["kept" if r.size >= limit else f"dropped (< {limit} px)", round(r.confidence, 3)]
+                for r in regions
+            ],
             hovertemplate="%{x}: %{y:,} px, mean p %{customdata[1]:.3f}<br>%{customdata[0]}<extra></extra>",
         )
     )
@@ -253,7 +354,11 @@ def render_class_details(result: PipelineResult, palette: Palette, class_index: 
     return ClassDetails(
         class_index=class_index,
         png=_png(result, palette, class_index),
-        figures={"confidence": confidence, "prompts": prompts, "statistics": _statistics_figure(result, palette, class_index)},
+        figures={
+            "confidence": confidence,
+            "prompts": prompts,
+            "statistics": _statistics_figure(result, palette, class_index),
+        },
         assets={**confidence_assets, **prompt_assets},
         facts=class_facts(result, class_index),
     )

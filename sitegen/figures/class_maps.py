@@ -46,10 +46,14 @@ def class_maps_png(
     columns = grid_columns(classes, height, width)
     frame = panel_frame(height, width, columns)
     panels = [
-        Panel(class_strip(heatmap(frame.sample(values[..., c]), *value_range), palette.colour(c)), captions[c])
+        Panel(
+            class_strip(heatmap(frame.sample(values[..., c]), *value_range), palette.colour(c)), captions[c]
+        )
         for c in range(classes)
     ]
-    return compose(title, panels, columns=columns, colour_bar=colour_bar, random_weights=result.models.random_weights)
+    return compose(
+        title, panels, columns=columns, colour_bar=colour_bar, random_weights=result.models.random_weights
+    )
 
 
 def class_maps_figure(
@@ -64,19 +68,31 @@ def class_maps_figure(
     height, width, classes = values.shape
     names = result.vocabulary.names
     max_side = int(np.clip(np.sqrt(ASSET_PIXEL_BUDGET / classes), 96, 320))
-    assets = {f"{asset_prefix}_{c}": heatmap_asset(values[..., c], *value_range, max_side) for c in range(classes)}
+    assets = {
+        f"{asset_prefix}_{c}": heatmap_asset(values[..., c], *value_range, max_side) for c in range(classes)
+    }
     figure = go.Figure(layout=image_layout(width, height, title))
     for c in range(classes):
         figure.add_layout_image(layout_image(f"{asset_prefix}_{c}", width, height, visible=c == 0))
     figure.update_layout(
-        updatemenus=[dropdown([f"Show: {n}" for n in names], [[image_visibility(classes, c)] for c in range(classes)], title="class")]
+        updatemenus=[
+            dropdown(
+                [f"Show: {n}" for n in names],
+                [[image_visibility(classes, c)] for c in range(classes)],
+                title="class",
+            )
+        ]
     )
     grid = hover_grid(height, width, classes)
     lines = "<br>".join(f"{name}: %{{customdata[{c}]:.3f}}" for c, name in enumerate(names))
-    figure.add_trace(hover_trace(grid, rounded(grid.sample(values)), f"x %{{x:.1f}}, y %{{y:.1f}}<br>{lines}"))
+    figure.add_trace(
+        hover_trace(grid, rounded(grid.sample(values)), f"x %{{x:.1f}}, y %{{y:.1f}}<br>{lines}")
+    )
     figure.add_trace(colour_bar_trace(value_range[0], value_range[1], value_label))
     return figure_json(figure), assets
 
 
-def viridis_bar(label: str, value_range: tuple[float, float], marks: tuple[tuple[float, str], ...] = ()) -> ColourBar:
+def viridis_bar(
+    label: str, value_range: tuple[float, float], marks: tuple[tuple[float, str], ...] = ()
+) -> ColourBar:
     return ColourBar(label, value_range[0], value_range[1], VIRIDIS, marks)

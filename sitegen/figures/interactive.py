@@ -37,7 +37,12 @@ ASSET_MAX_SIDE = 800
 HOVER_LONG_SIDE = 64
 HOVER_VALUE_BUDGET = 8_192
 PATH_MAX_SIDE = 256
+MIN_PATH_SIDE = 32
 PATH_BUDGET = 40_000
+#: Rough JSON characters of hover data, to pick the lighter hover layout.
+CELL_CHARS = 5.4  # one float32 cell in base64
+VALUE_CHARS = 7  # one rounded number in customdata
+TRACE_CHARS = 300  # a hover trace's fixed attributes
 TRANSPARENT = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13}
 
@@ -105,7 +110,9 @@ def encode_indexed(image: np.ndarray) -> bytes:
     codes, index = np.unique(packed.ravel(), return_inverse=True)
     if len(codes) > 256:
         return encode_png(image)
-    colours = np.stack([(codes >> (8 * (channels - 1 - c))) & 255 for c in range(channels)], axis=1).astype(np.uint8)
+    colours = np.stack([(codes >> (8 * (channels - 1 - c))) & 255 for c in range(channels)], axis=1).astype(
+        np.uint8
+    )
     picture = Image.fromarray(index.reshape(image.shape[:2]).astype(np.uint8), mode="P")
     picture.putpalette(colours[:, :3].tobytes())
     buffer = io.BytesIO()
@@ -136,7 +143,13 @@ def image_layout(width: int, height: int, title: str) -> go.Layout:
         title={"text": title, "x": 0.01, "xanchor": "left"},
         font=FONT,
         xaxis={**axis, "range": [0, width], "title": {"text": "x (px)"}},
-        yaxis={**axis, "range": [height, 0], "scaleanchor": "x", "scaleratio": 1, "title": {"text": "y (px)"}},
+        yaxis={
+            **axis,
+            "range": [height, 0],
+            "scaleanchor": "x",
+            "scaleratio": 1,
+            "title": {"text": "y (px)"},
+        },
         height=figure_height(width, height),
         margin={"l": 60, "r": 20, "t": 60, "b": 50},
         hovermode="closest",
@@ -152,7 +165,9 @@ def figure_height(width: int, height: int, columns: int = 1, rows: int = 1) -> i
     return int(np.clip(760 * aspect, 260, 760)) + 170
 
 
-def layout_image(name: str, width: int, height: int, *, axes: str = "", visible: bool = True, opacity: float = 1.0) -> dict:
+def layout_image(
+    name: str, width: int, height: int, *, axes: str = "", visible: bool = True, opacity: float = 1.0
+) -> dict:
     """A ``layout.images`` entry stretching asset ``name`` over the image's pixel extent.
 
     ``axes`` is the subplot suffix ("" for x/y, "2" for x2/y2, ...).
@@ -200,12 +215,23 @@ class HoverGrid:
     def placement(self, row0: int = 0, col0: int = 0, axes: str = "") -> dict:
         """Heatmap arguments that put cell (row0, col0) of a crop at its place on the image."""
         dx, dy = self.step
-        return {"x0": (col0 + 0.5) * dx, "dx": dx, "y0": (row0 + 0.5) * dy, "dy": dy, "xaxis": f"x{axes}", "yaxis": f"y{axes}"}
+        return {
+            "x0": (col0 + 0.5) * dx,
+            "dx": dx,
+            "y0": (row0 + 0.5) * dy,
+            "dy": dy,
+            "xaxis": f"x{axes}",
+            "yaxis": f"y{axes}",
+        }
 
 
 def hover_grid(height: int, width: int, values_per_cell: int) -> HoverGrid:
     """At most 64 cells on the long side and ``HOVER_VALUE_BUDGET`` values in all."""
-    scale = min(1.0, HOVER_LONG_SIDE / max(height, width), np.sqrt(HOVER_VALUE_BUDGET / (values_per_cell * height * width)))
+    scale = min(
+        1.0,
+        HOVER_LONG_SIDE / max(height, width),
+        np.sqrt(HOVER_VALUE_BUDGET / (values_per_cell * height * width)),
+    )
     return HoverGrid((height, width), (max(1, int(height * scale)), max(1, int(width * scale))))
 
 
@@ -238,46 +264,74 @@ def labelled_cells(
     *,
     groups: dict[int, str] | None = None,
     values: np.ndarray | None = None,
+    prefix: str = "",
     value_template: str = "",
     axes: str = "",
 ) -> list[go.Heatmap]:
-    """One transparent heatmap per label, covering only that label's cells, with a fixed text.
+    """Hover texts for the labelled cells of a grid, in whichever of two layouts is lighter.
 
-    Cheaper than a text per cell: each label's text travels once and its cells as 4 bytes each.
-    Labels without a text (say 0 = nothing) get no hover. ``groups`` ties a label's hover to a
-    legend group, so hiding a class in the legend hides its hover too.
+    * one transparent heatmap per label over the label's bounding box, its text sent once: light
+      for compact labels (regions, masks); ``groups`` ties each to a legend group, so hiding a
+      class in the legend hides its hover too;
+    * one heatmap with each cell's text in ``customdata``: light for scattered labels (the classes
+      of a noisy argmax), where bounding boxes would overlap.
+
+    Cells whose label has no text (say 0 = nothing) get no hover.
 
     Parameters
     ----------
     cells : ndarray of shape (R, K), dtype int
         The label of each grid cell.
     texts : dict of int to str
-        Hover text of each label (Plotly hover HTML: ``<br>`` breaks lines).
+        Plain hover text of each label (``<br>`` breaks lines; no ``%{...}`` placeholders).
     values : ndarray of shape (R, K, V), optional
         Per-cell numbers that ``value_template`` reads as ``%{customdata[i]}``.
+    prefix : str
+        Template before the text (may read ``%{x}``, ``%{y}``).
     """
-    groups = groups or {}
-    traces = []
-    for label in np.unique(cells).tolist():
-        if label not in texts:
-            continue
+    present = [label for label in np.unique(cells).tolist() if label in texts]
+    boxes = {}
+    for label in present:
         rows, cols = np.nonzero(cells == label)
-        r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
-        mine = cells[r0:r1, c0:c1] == label
-        traces.append(
+        boxes[label] = (int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1)
+    value_chars = 0 if values is None else values.shape[2] * VALUE_CHARS
+    named = np.isin(cells, present)
+    per_label = sum(
+        (r1 - r0) * (c1 - c0) * (CELL_CHARS + value_chars) + TRACE_CHARS + len(texts[label])
+        for label, (r0, r1, c0, c1) in boxes.items()
+    )
+    per_cell = cells.size * (CELL_CHARS + value_chars + 4) + sum(
+        len(texts[label]) * int((cells == label).sum()) for label in present
+    )
+    common = {"hoverongaps": False, "colorscale": TRANSPARENT, "showscale": False, "showlegend": False}
+    if per_label <= per_cell:
+        groups = groups or {}
+        return [
             go.Heatmap(
-                z=np.where(mine, 1.0, np.nan).astype(np.float32),
+                z=np.where(cells[r0:r1, c0:c1] == label, 1.0, np.nan).astype(np.float32),
                 customdata=None if values is None else rounded(values[r0:r1, c0:c1]),
-                hovertemplate=texts[label] + value_template + "<extra></extra>",
-                hoverongaps=False,
-                colorscale=TRANSPARENT,
-                showscale=False,
-                showlegend=False,
+                hovertemplate=prefix + texts[label] + value_template + "<extra></extra>",
                 legendgroup=groups.get(label),
-                **grid.placement(int(r0), int(c0), axes),
+                **common,
+                **grid.placement(r0, c0, axes),
             )
+            for label, (r0, r1, c0, c1) in boxes.items()
+        ]
+    numbers = np.zeros(cells.shape + (0,)) if values is None else values
+    data = [
+        [[*row_values, texts.get(label, "")] for label, row_values in zip(row, value_row)]
+        for row, value_row in zip(cells.tolist(), rounded(numbers))
+    ]
+    text_index = numbers.shape[2]
+    return [
+        go.Heatmap(
+            z=np.where(named, 1.0, np.nan).astype(np.float32),
+            customdata=data,
+            hovertemplate=prefix + f"%{{customdata[{text_index}]}}" + value_template + "<extra></extra>",
+            **common,
+            **grid.placement(axes=axes),
         )
-    return traces
+    ]
 
 
 def _block_coverage(mask: np.ndarray, step: int) -> np.ndarray:
@@ -296,8 +350,9 @@ def _corners(contour: np.ndarray) -> np.ndarray:
     45-degree staircases, carry no information and are dropped.
     """
     ring = contour[:-1]
-    before = ring - np.roll(ring, 1, axis=0)
-    after = np.roll(ring, -1, axis=0) - ring
+    steps = np.diff(contour, axis=0)  # steps[i] leads from ring[i] to ring[i + 1]
+    before = np.concatenate([steps[-1:], steps[:-1]])
+    after = steps
     turns = np.abs(before[:, 0] * after[:, 1] - before[:, 1] * after[:, 0]) > 1e-9
     corners = ring[turns] if turns.any() else ring[:1]
     return np.concatenate([corners, corners[:1]])
@@ -325,17 +380,30 @@ def mask_path(mask: np.ndarray, max_side: int = PATH_MAX_SIDE) -> str:
 
 
 def class_paths(masks: list[np.ndarray]) -> list[str]:
-    """Paths of several masks, coarsened together until they fit ``PATH_BUDGET`` characters."""
-    max_side = PATH_MAX_SIDE
+    """Paths of several masks, coarsened together until they fit ``PATH_BUDGET`` characters.
+
+    Many masks start coarser (the grid side shrinks with the square root of their number), and
+    a grid size is abandoned as soon as its paths overflow the budget.
+    """
+    max_side = int(min(PATH_MAX_SIDE, max(MIN_PATH_SIDE, 2 * PATH_MAX_SIDE / np.sqrt(max(1, len(masks))))))
     while True:
-        paths = [mask_path(m, max_side) for m in masks]
-        if sum(map(len, paths)) <= PATH_BUDGET or max_side <= 32:
+        paths: list[str] = []
+        for mask in masks:
+            paths.append(mask_path(mask, max_side))
+            if sum(map(len, paths)) > PATH_BUDGET and max_side > MIN_PATH_SIDE:
+                break
+        else:
             return paths
-        max_side //= 2
+        max_side = max(MIN_PATH_SIDE, max_side // 2)
 
 
 def class_shapes(
-    masks: list[tuple[int, np.ndarray]], palette: Palette, names: list[str], *, opacity: float = 0.5, axes: str = ""
+    masks: list[tuple[int, np.ndarray]],
+    palette: Palette,
+    names: list[str],
+    *,
+    opacity: float = 0.5,
+    axes: str = "",
 ) -> list[dict]:
     """One filled path shape per non-empty class mask, with a legend entry named after the class.
 
@@ -367,7 +435,9 @@ def class_shapes(
     ]
 
 
-def outline_shape(path: str, colour: str, *, name: str, dash: str = "solid", axes: str = "", legend: bool = True) -> dict:
+def outline_shape(
+    path: str, colour: str, *, name: str, dash: str = "solid", axes: str = "", legend: bool = True
+) -> dict:
     """An unfilled path shape (kept or dropped regions, suppressed masks)."""
     return {
         "type": "path",
@@ -404,7 +474,12 @@ def points_trace(
         name=name,
         legendgroup=group or name,
         showlegend=showlegend,
-        marker={"color": colour, "symbol": symbol, "size": size, "line": {"color": line_colour, "width": 1.5}},
+        marker={
+            "color": colour,
+            "symbol": symbol,
+            "size": size,
+            "line": {"color": line_colour, "width": 1.5},
+        },
         customdata=customdata,
         hovertemplate=hovertemplate + "<extra></extra>",
     )
@@ -429,7 +504,9 @@ def colour_bar_trace(vmin: float, vmax: float, title: str) -> go.Scatter:
     )
 
 
-def dropdown(labels: list[str], args: list[list], *, active: int = 0, method: str = "relayout", title: str = "") -> dict:
+def dropdown(
+    labels: list[str], args: list[list], *, active: int = 0, method: str = "relayout", title: str = ""
+) -> dict:
     """An ``updatemenus`` dropdown above the plot; button i applies ``args[i]`` with ``method``."""
     return {
         "type": "dropdown",

@@ -19,7 +19,17 @@ RGB = tuple[int, int, int]
 
 #: Viridis at nine evenly spaced stops; the PNG ramps and the Plotly colour scales both use it,
 #: so a value has the same colour in the picture and in the interactive figure.
-VIRIDIS_STOPS = ("#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80", "#5ec962", "#addc30", "#fde725")
+VIRIDIS_STOPS = (
+    "#440154",
+    "#472d7b",
+    "#3b528b",
+    "#2c728e",
+    "#21918c",
+    "#28ae80",
+    "#5ec962",
+    "#addc30",
+    "#fde725",
+)
 UNCERTAIN_RED: RGB = (230, 0, 0)
 DROPPED_RED: RGB = (215, 25, 28)
 POSITIVE_GREEN: RGB = (0, 170, 60)

@@ -36,8 +36,8 @@ class RenderedStep:
     png : bytes
         The paper-ready picture (legends, titles and labels drawn in).
     description : str
-        Plain text written from the run's configuration and statistics; newlines separate
-        paragraphs.
+        Plain text written from the run's configuration and statistics; paragraphs are separated
+        by a blank line.
     facts : dict
         Key numbers, shown as a small table beside the step.
     figure : dict or None

@@ -37,7 +37,11 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     figure, assets = photo_figure(result, f"{image.name} ({size(image.width, image.height)})")
     grid = hover_grid(image.height, image.width, 3)
     figure.add_trace(
-        hover_trace(grid, grid.sample(image.rgb).tolist(), "x %{x:.1f}, y %{y:.1f}<br>RGB %{customdata[0]}, %{customdata[1]}, %{customdata[2]}")
+        hover_trace(
+            grid,
+            grid.sample(image.rgb).tolist(),
+            "x %{x:.1f}, y %{y:.1f}<br>RGB %{customdata[0]}, %{customdata[1]}, %{customdata[2]}",
+        )
     )
     facts = {
         "file": image.name,

@@ -53,25 +53,53 @@ def _figure(result: PipelineResult, palette: Palette) -> dict:
     colours = [palette.hex(i) for i in range(n)]
     table = go.Table(
         columnwidth=[1.2, 0.5, 2.2, 1.0, 2.2],
-        header={"values": ["Class", "Colour", "Queries", "Text prompts", "Example prompt"], "align": "left", "fill": {"color": "#ebebeb"}},
+        header={
+            "values": ["Class", "Colour", "Queries", "Text prompts", "Example prompt"],
+            "align": "left",
+            "fill": {"color": "#ebebeb"},
+        },
         cells={
-            "values": [[r[0] for r in rows], [""] * n, [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]],
+            "values": [
+                [r[0] for r in rows],
+                [""] * n,
+                [r[1] for r in rows],
+                [r[2] for r in rows],
+                [r[3] for r in rows],
+            ],
             "align": "left",
             "fill": {"color": ["white", colours, "white", "white", "white"]},
         },
     )
     height = min(900, 140 + 30 * n)
-    layout = go.Layout(template=go.layout.Template(), font=FONT, height=height, margin={"l": 10, "r": 10, "t": 50, "b": 10}, title={"text": "Classes and their text prompts"})
+    layout = go.Layout(
+        template=go.layout.Template(),
+        font=FONT,
+        height=height,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        title={"text": "Classes and their text prompts"},
+    )
     return figure_json(go.Figure(table, layout))
 
 
 def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     vocabulary = result.vocabulary
-    table = table_image(HEADER, _rows(result), max_width=MAX_WIDTH - 2 * MARGIN, swatches=list(palette.colours[: len(vocabulary)]))
+    table = table_image(
+        HEADER,
+        _rows(result),
+        max_width=MAX_WIDTH - 2 * MARGIN,
+        swatches=list(palette.colours[: len(vocabulary)]),
+    )
     templates = result.prompt_templates
     png = compose(
         f"Step 2 - {STEP.title}",
-        [Panel(table, f"{count(len(vocabulary), 'class', 'classes')}, {count(len(vocabulary.queries), 'query', 'queries')}, {count(len(templates), 'template')} ('{result.options.prompt_templates}')")],
+        [
+            Panel(
+                table,
+                f"{count(len(vocabulary), 'class', 'classes')}, "
+                f"{count(len(vocabulary.queries), 'query', 'queries')}, "
+                f"{count(len(templates), 'template')} ('{result.options.prompt_templates}')",
+            )
+        ],
         random_weights=result.models.random_weights,
         notes=(f"Templates: {listed(list(templates), 8)}",),
     )

@@ -28,6 +28,11 @@ STEP = step_info("03_sclip_patches")
 WINDOW_COLOURS = ((255, 200, 0), (0, 200, 255), (255, 90, 200), (120, 230, 60))
 
 
+def window_size(windows: np.ndarray) -> tuple[int, int]:
+    """(width, height) of the first window (all share it)."""
+    return int(windows[0, 2] - windows[0, 0]), int(windows[0, 3] - windows[0, 1])
+
+
 def coverage(windows: np.ndarray, resized_size: tuple[int, int]) -> np.ndarray:
     """(h, w) int32: how many windows cover each pixel of the resized image."""
     width, height = resized_size
@@ -41,7 +46,7 @@ def describe(result: PipelineResult) -> str:
     dense, options = result.dense, result.options
     windows = dense.windows
     width, height = dense.resized_size
-    box_w, box_h = int(windows[0, 2] - windows[0, 0]), int(windows[0, 3] - windows[0, 1])
+    box_w, box_h = window_size(windows)
     columns, rows = len(np.unique(windows[:, 0])), len(np.unique(windows[:, 1]))
     covered = coverage(windows, dense.resized_size)
     short, long = min(result.image.width, result.image.height), max(result.image.width, result.image.height)
@@ -82,24 +87,45 @@ def _png(result: PipelineResult) -> bytes:
     colours = [WINDOW_COLOURS[i % len(WINDOW_COLOURS)] for i in range(len(boxes))]
     picture = draw_boxes(picture, boxes, colours, width=2)
     if len(boxes) <= 60:
-        picture = draw_labels(picture, [(x0 + 14, y0 + 12, str(i)) for i, (x0, y0, _, _) in enumerate(boxes)], 13)
+        picture = draw_labels(
+            picture, [(x0 + 14, y0 + 12, str(i)) for i, (x0, y0, _, _) in enumerate(boxes)], 13
+        )
     return compose(
         f"Step 3 - {STEP.title}: {count(len(boxes), 'window')}",
-        [Panel(picture, f"resized to {size(width, height)}; windows {int(dense.windows[0, 2] - dense.windows[0, 0])} x {int(dense.windows[0, 3] - dense.windows[0, 1])} px, stride {result.options.stride}")],
+        [
+            Panel(
+                picture,
+                f"resized to {size(width, height)}; windows {size(*window_size(dense.windows))}, "
+                f"stride {result.options.stride}",
+            )
+        ],
         random_weights=result.models.random_weights,
-        legend=tuple(LegendItem(f"window {i}, {i + len(WINDOW_COLOURS)}, ...", c, "outline") for i, c in enumerate(WINDOW_COLOURS[: min(len(boxes), 4)])),
+        legend=tuple(
+            LegendItem(f"window {i}, {i + len(WINDOW_COLOURS)}, ...", c, "outline")
+            for i, c in enumerate(WINDOW_COLOURS[: min(len(boxes), 4)])
+        ),
     )
 
 
 def _figure(result: PipelineResult) -> tuple[dict, dict[str, bytes]]:
     dense = result.dense
     width, height = dense.resized_size
-    figure = go.Figure(layout=image_layout(width, height, f"{count(len(dense.windows), 'window')} on the resized image ({size(width, height)})"))
+    figure = go.Figure(
+        layout=image_layout(
+            width,
+            height,
+            f"{count(len(dense.windows), 'window')} on the resized image ({size(width, height)})",
+        )
+    )
     figure.add_layout_image(layout_image(PHOTO_ASSET, width, height))
     for i, (x0, y0, x1, y1) in enumerate(dense.windows.tolist()):
         colour = "rgb({},{},{})".format(*WINDOW_COLOURS[i % len(WINDOW_COLOURS)])
-        figure.add_shape(type="rect", x0=x0, y0=y0, x1=x1, y1=y1, line={"color": colour, "width": 2}, xref="x", yref="y")
-    centres = np.stack([dense.windows[:, [0, 2]].mean(axis=1), dense.windows[:, [1, 3]].mean(axis=1)], axis=1) - 0.5
+        figure.add_shape(
+            type="rect", x0=x0, y0=y0, x1=x1, y1=y1, line={"color": colour, "width": 2}, xref="x", yref="y"
+        )
+    centres = (
+        np.stack([dense.windows[:, [0, 2]].mean(axis=1), dense.windows[:, [1, 3]].mean(axis=1)], axis=1) - 0.5
+    )
     figure.add_trace(
         points_trace(
             centres,
@@ -109,12 +135,17 @@ def _figure(result: PipelineResult) -> tuple[dict, dict[str, bytes]]:
             size=9,
             line_colour="#333333",
             customdata=[[i, *box] for i, box in enumerate(dense.windows.tolist())],
-            hovertemplate="window %{customdata[0]}<br>x %{customdata[1]} to %{customdata[3]}, y %{customdata[2]} to %{customdata[4]}",
+            hovertemplate="window %{customdata[0]}<br>"
+            "x %{customdata[1]} to %{customdata[3]}, y %{customdata[2]} to %{customdata[4]}",
         )
     )
     grid = hover_grid(height, width, 1)
     covered = grid.sample(coverage(dense.windows, dense.resized_size))[..., None]
-    figure.add_trace(hover_trace(grid, covered.tolist(), "x %{x:.1f}, y %{y:.1f} (resized)<br>covered by %{customdata[0]} windows"))
+    figure.add_trace(
+        hover_trace(
+            grid, covered.tolist(), "x %{x:.1f}, y %{y:.1f} (resized)<br>covered by %{customdata[0]} windows"
+        )
+    )
     return figure_json(figure), {PHOTO_ASSET: photo_asset(result.image.rgb)}
 
 

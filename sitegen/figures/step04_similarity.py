@@ -41,9 +41,22 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     similarities = result.dense.similarities
     names = result.vocabulary.names
     span = value_range(similarities)
-    captions = [f"{n}: mean {similarities[..., c].mean():.3f}, max {similarities[..., c].max():.3f}" for c, n in enumerate(names)]
-    png = class_maps_png(f"Step 4 - {STEP.title} (cosine, before softmax)", result, palette, similarities, span, viridis_bar("cosine similarity", span), captions)
-    figure, assets = class_maps_figure("Cosine similarity per class (pick a class)", result, similarities, span, "cosine", "similarity")
+    captions = [
+        f"{n}: mean {similarities[..., c].mean():.3f}, max {similarities[..., c].max():.3f}"
+        for c, n in enumerate(names)
+    ]
+    png = class_maps_png(
+        f"Step 4 - {STEP.title} (cosine, before softmax)",
+        result,
+        palette,
+        similarities,
+        span,
+        viridis_bar("cosine similarity", span),
+        captions,
+    )
+    figure, assets = class_maps_figure(
+        "Cosine similarity per class (pick a class)", result, similarities, span, "cosine", "similarity"
+    )
     facts = {
         "min cosine": round(float(similarities.min()), 4),
         "max cosine": round(float(similarities.max()), 4),

@@ -16,7 +16,9 @@ def describe(result: PipelineResult) -> str:
     probabilities = result.dense.probabilities
     vocabulary = result.vocabulary
     options = result.options
-    summary = "; ".join(f"{name} {probabilities[..., c].mean():.2f}" for c, name in enumerate(vocabulary.names[:12]))
+    summary = "; ".join(
+        f"{name} {probabilities[..., c].mean():.2f}" for c, name in enumerate(vocabulary.names[:12])
+    )
     summary += f" and {len(vocabulary) - 12} more" if len(vocabulary) > 12 else ""
     synonyms = len(vocabulary.queries) > len(vocabulary)
     return paragraphs(
@@ -33,10 +35,24 @@ def describe(result: PipelineResult) -> str:
 def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     probabilities = result.dense.probabilities
     names = result.vocabulary.names
-    captions = [f"{n}: mean {probabilities[..., c].mean():.2f}, max {probabilities[..., c].max():.2f}" for c, n in enumerate(names)]
-    bar = viridis_bar("class probability", UNIT_RANGE, ((result.options.min_confidence, f"min_confidence {result.options.min_confidence:g}"),))
+    captions = [
+        f"{n}: mean {probabilities[..., c].mean():.2f}, max {probabilities[..., c].max():.2f}"
+        for c, n in enumerate(names)
+    ]
+    bar = viridis_bar(
+        "class probability",
+        UNIT_RANGE,
+        ((result.options.min_confidence, f"min_confidence {result.options.min_confidence:g}"),),
+    )
     png = class_maps_png(f"Step 5 - {STEP.title}", result, palette, probabilities, UNIT_RANGE, bar, captions)
-    figure, assets = class_maps_figure("Probability per class (pick a class; hover lists all)", result, probabilities, UNIT_RANGE, "probability", "confidence")
+    figure, assets = class_maps_figure(
+        "Probability per class (pick a class; hover lists all)",
+        result,
+        probabilities,
+        UNIT_RANGE,
+        "probability",
+        "confidence",
+    )
     facts = {
         "classes": len(names),
         "queries": len(result.vocabulary.queries),

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from sitegen.figures.canvas import Panel, compose
-from sitegen.figures.interactive import HoverGrid, class_shapes, figure_json, hover_grid, hover_trace, photo_figure, rounded
+from sitegen.figures.interactive import class_shapes, figure_json, hover_grid, labelled_hover, photo_figure
 from sitegen.figures.overlay import colourise
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
@@ -28,28 +26,35 @@ def labelled_class_figure(
     palette: Palette,
     labels: np.ndarray,
     title: str,
-    cell_values: Callable[[HoverGrid], list],
-    hover_lines: list[str],
-    values_per_cell: int,
+    hover_labels: np.ndarray,
+    hover_texts: dict[int, str],
+    hover_classes: dict[int, int],
+    values: np.ndarray | None = None,
+    value_template: str = "",
 ):
-    """Photo, one toggleable shape per class of ``labels`` and a hover grid naming the class.
+    """Photo, one toggleable shape per class of ``labels`` and a hover text per labelled area.
 
-    ``cell_values(grid)`` gives each cell's further values (nested lists R x K x V) that
-    ``hover_lines`` read as ``%{customdata[1]}`` onwards. Shared by step 6 and step 17. (Classes
-    are scattered over the image, so one grid with a name per cell is lighter than one hover
-    area per class.)
+    ``hover_labels`` (H, W) int splits the image into areas with text ``hover_texts[label]`` and
+    class ``hover_classes[label]`` (the legend group); ``values`` (H, W, V) adds per-pixel numbers
+    that ``value_template`` reads. Shared by step 6 and step 17.
     """
     names = result.vocabulary.names
     figure, assets = photo_figure(result, title)
     present = [int(c) for c in np.unique(labels)]
     for shape in class_shapes([(c, labels == c) for c in present], palette, names):
         figure.add_shape(shape)
-    grid = hover_grid(*labels.shape, 2 + values_per_cell)  # a name costs about two numbers
-    data = [
-        [[names[c], *values] for c, values in zip(row, value_row)]
-        for row, value_row in zip(grid.sample(labels).tolist(), cell_values(grid))
-    ]
-    figure.add_trace(hover_trace(grid, data, "<br>".join(["x %{x:.1f}, y %{y:.1f}", "class: %{customdata[0]}", *hover_lines])))
+    value_count = 0 if values is None else values.shape[2]
+    grid = hover_grid(*labels.shape, 3 + value_count)  # a text costs about three numbers
+    for trace in labelled_hover(
+        grid,
+        hover_labels,
+        hover_texts,
+        groups={label: names[c] for label, c in hover_classes.items()},
+        values=None if values is None else grid.sample(values),
+        prefix="x %{x:.1f}, y %{y:.1f}<br>",
+        value_template=value_template,
+    ):
+        figure.add_trace(trace)
     return figure_json(figure), assets
 
 
@@ -62,10 +67,14 @@ def describe(result: PipelineResult) -> str:
     absent = [names[c] for c in range(len(names)) if counts[c] == 0]
     lines = [
         "Each pixel takes the class with the highest probability (the argmax over classes), before any "
-        f"confidence threshold. Share of pixels: {shares}" + (" and more." if (counts > 0).sum() > 10 else "."),
+        f"confidence threshold. Share of pixels: {shares}"
+        + (" and more." if (counts > 0).sum() > 10 else "."),
     ]
     if absent:
-        lines.append(f"Never the winner anywhere: {', '.join(absent[:10])}" + (f" and {len(absent) - 10} more." if len(absent) > 10 else "."))
+        lines.append(
+            f"Never the winner anywhere: {', '.join(absent[:10])}"
+            + (f" and {len(absent) - 10} more." if len(absent) > 10 else ".")
+        )
     return paragraphs(lines)
 
 
@@ -82,7 +91,12 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
             Panel(class_overlay(frame, result.image.rgb, prediction, palette), "over the image"),
         ],
         columns=columns,
-        legend=class_legend(palette, names, range(len(names)), {c: f" ({percent(counts[c], prediction.size)})" for c in range(len(names))}),
+        legend=class_legend(
+            palette,
+            names,
+            range(len(names)),
+            {c: f" ({percent(counts[c], prediction.size)})" for c in range(len(names))},
+        ),
         random_weights=result.models.random_weights,
     )
     figure, assets = labelled_class_figure(
@@ -90,10 +104,18 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         palette,
         prediction,
         "Argmax class map (click a legend entry to toggle a class)",
-        lambda grid: rounded(grid.sample(result.dense.confidence)[..., None]),
-        ["probability: %{customdata[1]:.3f}"],
-        1,
+        prediction,
+        {c: f"class: {name}" for c, name in enumerate(names)},
+        {c: c for c in range(len(names))},
+        result.dense.confidence[..., None],
+        "<br>probability: %{customdata[0]:.3f}",
     )
     facts = {"classes present": int((counts > 0).sum())}
-    facts.update({f"{names[c]} (% px)": round(100.0 * int(counts[c]) / prediction.size, 1) for c in np.argsort(-counts)[:8] if counts[c]})
+    facts.update(
+        {
+            f"{names[c]} (% px)": round(100.0 * int(counts[c]) / prediction.size, 1)
+            for c in np.argsort(-counts)[:8]
+            if counts[c]
+        }
+    )
     return RenderedStep(STEP, png, describe(result), facts, figure, assets)

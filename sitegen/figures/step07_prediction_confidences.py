@@ -12,12 +12,11 @@ from sitegen.figures.interactive import (
     figure_json,
     heatmap_asset,
     hover_grid,
-    hover_trace,
+    labelled_hover,
     image_visibility,
     layer_asset,
     layout_image,
     photo_figure,
-    rounded,
 )
 from sitegen.figures.overlay import UNCERTAIN_RED, backdrop, colourise, heatmap, paint
 from sitegen.figures.palette import Palette
@@ -71,11 +70,19 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         f"Step 7 - {STEP.title}",
         [
             Panel(heatmap(frame.sample(confidence), 0.0, 1.0), "max probability"),
-            Panel(class_overlay(frame, result.image.rgb, result.dense.prediction, palette, confidence), "class colour, opacity = probability"),
-            Panel(paint(backdrop(frame.photo(result.image.rgb)), uncertain, UNCERTAIN_RED, 0.75), f"below min_confidence {threshold:g} in red ({percent(int((confidence < threshold).sum()), confidence.size)})"),
+            Panel(
+                class_overlay(frame, result.image.rgb, result.dense.prediction, palette, confidence),
+                "class colour, opacity = probability",
+            ),
+            Panel(
+                paint(backdrop(frame.photo(result.image.rgb)), uncertain, UNCERTAIN_RED, 0.75),
+                f"below min_confidence {threshold:g} in red ({percent(int((confidence < threshold).sum()), confidence.size)})",
+            ),
         ],
         columns=columns,
-        colour_bar=viridis_bar("probability of the winning class", (0.0, 1.0), ((threshold, f"min_confidence {threshold:g}"),)),
+        colour_bar=viridis_bar(
+            "probability of the winning class", (0.0, 1.0), ((threshold, f"min_confidence {threshold:g}"),)
+        ),
         legend=class_legend(palette, names, range(len(names))),
         random_weights=result.models.random_weights,
     )
@@ -85,13 +92,26 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     for i, name in enumerate(layers):
         figure.add_layout_image(layout_image(name, width, height, visible=i == 0))
     assets.update(layers)
-    figure.update_layout(updatemenus=[dropdown(list(VIEWS), [[image_visibility(len(VIEWS), i, offset=1)] for i in range(len(VIEWS))], title="view")])
-    grid = hover_grid(height, width, 3)  # a name costs about two numbers
-    data = [
-        [[names[c], p] for c, p in zip(row_c, row_p)]
-        for row_c, row_p in zip(grid.sample(result.dense.prediction).tolist(), rounded(grid.sample(confidence)))
-    ]
-    figure.add_trace(hover_trace(grid, data, f"x %{{x:.1f}}, y %{{y:.1f}}<br>%{{customdata[0]}}: %{{customdata[1]:.3f}}<br>(min_confidence {threshold:g})"))
+    figure.update_layout(
+        updatemenus=[
+            dropdown(
+                list(VIEWS),
+                [[image_visibility(len(VIEWS), i, offset=1)] for i in range(len(VIEWS))],
+                title="view",
+            )
+        ]
+    )
+    grid = hover_grid(height, width, 4)  # a text costs about three numbers
+    for trace in labelled_hover(
+        grid,
+        result.dense.prediction,
+        dict(enumerate(names)),
+        groups=dict(enumerate(names)),
+        values=grid.sample(confidence)[..., None],
+        prefix="x %{x:.1f}, y %{y:.1f}<br>",
+        value_template=f": %{{customdata[0]:.3f}}<br>(min_confidence {threshold:g})",
+    ):
+        figure.add_trace(trace)
     figure.add_trace(colour_bar_trace(0.0, 1.0, "probability"))
     facts = {
         "min_confidence": threshold,

@@ -73,7 +73,11 @@ def _png(result: PipelineResult, palette: Palette, counts: np.ndarray, edges: np
     names = result.vocabulary.names
     frame = panel_frame(*thresholding.passing.shape, 2)
     shown = frame.sample(thresholding.passing)
-    picture = blend(backdrop(frame.photo(result.image.rgb)), colourise(frame.sample(result.dense.prediction), palette), 0.9 * shown)
+    picture = blend(
+        backdrop(frame.photo(result.image.rgb)),
+        colourise(frame.sample(result.dense.prediction), palette),
+        0.9 * shown,
+    )
     chart = histogram_chart(
         counts,
         edges,
@@ -90,12 +94,19 @@ def _png(result: PipelineResult, palette: Palette, counts: np.ndarray, edges: np
             Panel(picture, f"passing pixels: {passing:,} ({percent(passing, thresholding.passing.size)})"),
             Panel(chart, "winning probability of every pixel"),
         ],
-        legend=class_legend(palette, names, range(len(names)), {c: f" ({int(n):,} px)" for c, n in enumerate(thresholding.pixels_per_class)}),
+        legend=class_legend(
+            palette,
+            names,
+            range(len(names)),
+            {c: f" ({int(n):,} px)" for c, n in enumerate(thresholding.pixels_per_class)},
+        ),
         random_weights=result.models.random_weights,
     )
 
 
-def _figure(result: PipelineResult, palette: Palette, counts: np.ndarray, edges: np.ndarray) -> tuple[dict, dict[str, bytes]]:
+def _figure(
+    result: PipelineResult, palette: Palette, counts: np.ndarray, edges: np.ndarray
+) -> tuple[dict, dict[str, bytes]]:
     confidence = result.dense.confidence
     height, width = confidence.shape
     run_value = result.thresholding.min_confidence
@@ -116,7 +127,14 @@ def _figure(result: PipelineResult, palette: Palette, counts: np.ndarray, edges:
         {
             "label": f"{t:g}" + (" (run)" if t == round(run_value, 4) else ""),
             "method": "relayout",
-            "args": [{**image_visibility(len(thresholds), i, offset=1), "shapes[0].x0": t, "shapes[0].x1": t, "annotations[0].text": status(t)}],
+            "args": [
+                {
+                    **image_visibility(len(thresholds), i, offset=1),
+                    "shapes[0].x0": t,
+                    "shapes[0].x1": t,
+                    "annotations[0].text": status(t),
+                }
+            ],
         }
         for i, t in enumerate(thresholds)
     ]
@@ -129,13 +147,53 @@ def _figure(result: PipelineResult, palette: Palette, counts: np.ndarray, edges:
         margin={"l": 60, "r": 20, "t": 90, "b": 40},
         xaxis={**axis, "domain": [0, 0.58], "range": [0, width], "constrain": "domain"},
         yaxis={**axis, "range": [height, 0], "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
-        xaxis2={**axis, "domain": [0.66, 1], "range": [0, 1], "anchor": "y2", "title": {"text": "probability of the winning class"}},
+        xaxis2={
+            **axis,
+            "domain": [0.66, 1],
+            "range": [0, 1],
+            "anchor": "y2",
+            "title": {"text": "probability of the winning class"},
+        },
         yaxis2={**axis, "anchor": "x2", "title": {"text": "pixels"}},
         images=images,
-        shapes=[{"type": "line", "xref": "x2", "yref": "y2 domain", "x0": run_value, "x1": run_value, "y0": 0, "y1": 1, "line": {"color": "#d7191c", "width": 3}}],
-        annotations=[{"text": status(run_value), "xref": "x2 domain", "yref": "y2 domain", "x": 0.5, "y": 1.06, "showarrow": False}],
-        sliders=[{"active": thresholds.index(round(run_value, 4)), "steps": steps, "currentvalue": {"prefix": "min_confidence: "}, "pad": {"t": 40}}],
-        legend={"orientation": "h", "x": 0, "y": 1.05, "yanchor": "bottom", "itemclick": False, "itemdoubleclick": False},
+        shapes=[
+            {
+                "type": "line",
+                "xref": "x2",
+                "yref": "y2 domain",
+                "x0": run_value,
+                "x1": run_value,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#d7191c", "width": 3},
+            }
+        ],
+        annotations=[
+            {
+                "text": status(run_value),
+                "xref": "x2 domain",
+                "yref": "y2 domain",
+                "x": 0.5,
+                "y": 1.06,
+                "showarrow": False,
+            }
+        ],
+        sliders=[
+            {
+                "active": thresholds.index(round(run_value, 4)),
+                "steps": steps,
+                "currentvalue": {"prefix": "min_confidence: "},
+                "pad": {"t": 40},
+            }
+        ],
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "y": 1.05,
+            "yanchor": "bottom",
+            "itemclick": False,
+            "itemdoubleclick": False,
+        },
         hovermode="closest",
         plot_bgcolor="white",
     )
@@ -153,7 +211,16 @@ def _figure(result: PipelineResult, palette: Palette, counts: np.ndarray, edges:
         )
     )
     for c, name in enumerate(names):
-        figure.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name, marker={"color": palette.hex(c), "symbol": "square", "size": 12}, hoverinfo="skip"))
+        figure.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=name,
+                marker={"color": palette.hex(c), "symbol": "square", "size": 12},
+                hoverinfo="skip",
+            )
+        )
     return figure_json(figure), assets
 
 

@@ -18,8 +18,20 @@ from sitegen.figures.interactive import (
 from sitegen.figures.overlay import DROPPED_RED, hatch, outline, paint
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
-from sitegen.figures.step09_connected_components import SMALL_ON_SCREEN, region_text, regions_anchor_traces
-from sitegen.figures.views import class_legend, grid_columns, panel_frame, region_anchor, regions_picture, ring_small_regions
+from sitegen.figures.step09_connected_components import (
+    MAX_RINGS,
+    SMALL_ON_SCREEN,
+    region_text,
+    regions_anchor_traces,
+)
+from sitegen.figures.views import (
+    class_legend,
+    grid_columns,
+    panel_frame,
+    region_anchor,
+    regions_picture,
+    ring_small_regions,
+)
 from sitegen.figures.wording import count, listed, paragraphs
 from sitegen.records import PipelineResult
 
@@ -31,8 +43,13 @@ def describe(result: PipelineResult) -> str:
     limit = size_filter.min_region_size
     kept, dropped = size_filter.kept, size_filter.dropped
     if not kept and not dropped:
-        return f"min_region_size {limit} px. There were no regions to filter: no pixel passed min_confidence {result.options.min_confidence:g}."
-    lines = [f"Regions with fewer than min_region_size {limit} px are dropped as noise; the rest go on to become prompts."]
+        return (
+            f"min_region_size {limit} px. There were no regions to filter: no pixel passed "
+            f"min_confidence {result.options.min_confidence:g}."
+        )
+    lines = [
+        f"Regions with fewer than min_region_size {limit} px are dropped as noise; the rest go on to become prompts."
+    ]
     if dropped:
         sizes = sorted((r.size for r in dropped), reverse=True)
         lines.append(
@@ -40,7 +57,9 @@ def describe(result: PipelineResult) -> str:
             f"{'was' if len(dropped) == 1 else 'were'} dropped (sizes {listed(sizes)}); {count(len(kept), 'region')} kept."
         )
     else:
-        lines.append(f"Every region has at least {limit} px: all {count(len(kept), 'region')} kept, none dropped.")
+        lines.append(
+            f"Every region has at least {limit} px: all {count(len(kept), 'region')} kept, none dropped."
+        )
     if kept:
         lines.append(f"The smallest kept region has {min(r.size for r in kept):,} px.")
     return paragraphs(lines)
@@ -58,8 +77,11 @@ def _png(result: PipelineResult, palette: Palette) -> bytes:
     after = paint(after, dropped, DROPPED_RED, 0.25)
     after = paint(after, hatch(dropped, 6) | outline(dropped), DROPPED_RED)
     sx, sy = frame.scale
-    small = [region_anchor(components.labels, r) for r in size_filter.dropped if r.size * sx * sy < SMALL_ON_SCREEN]
-    after = ring_small_regions(after, frame, small, DROPPED_RED)
+    small = [
+        region_anchor(components.labels, r) for r in size_filter.dropped if r.size * sx * sy < SMALL_ON_SCREEN
+    ]
+    if len(small) <= MAX_RINGS:
+        after = ring_small_regions(after, frame, small, DROPPED_RED)
     limit = size_filter.min_region_size
     return compose(
         f"Step 10 - {STEP.title}: min_region_size {limit} px",
@@ -68,7 +90,8 @@ def _png(result: PipelineResult, palette: Palette) -> bytes:
             Panel(after, f"after: {len(size_filter.kept)} kept, {len(size_filter.dropped)} dropped (red)"),
         ],
         columns=columns,
-        legend=class_legend(palette, names, range(len(names))) + (LegendItem(f"dropped (< {limit} px)", DROPPED_RED, "outline"),),
+        legend=class_legend(palette, names, range(len(names)))
+        + (LegendItem(f"dropped (< {limit} px)", DROPPED_RED, "outline"),),
         random_weights=result.models.random_weights,
     )
 
@@ -77,9 +100,15 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict, dict[str, b
     components, size_filter = result.components, result.size_filter
     names = result.vocabulary.names
     limit = size_filter.min_region_size
-    figure, assets = photo_figure(result, f"min_region_size {limit} px: {len(size_filter.kept)} kept, {len(size_filter.dropped)} dropped")
+    figure, assets = photo_figure(
+        result,
+        f"min_region_size {limit} px: {len(size_filter.kept)} kept, {len(size_filter.dropped)} dropped",
+    )
     kept_classes = sorted({r.class_index for r in size_filter.kept})
-    kept_masks = [(c, np.isin(size_filter.labels, [r.id for r in size_filter.kept if r.class_index == c])) for c in kept_classes]
+    kept_masks = [
+        (c, np.isin(size_filter.labels, [r.id for r in size_filter.kept if r.class_index == c]))
+        for c in kept_classes
+    ]
     for shape in class_shapes(kept_masks, palette, names):
         figure.add_shape(shape)
     if size_filter.dropped:

@@ -26,7 +26,9 @@ def kept_class_shapes(result: PipelineResult, palette: Palette, opacity: float =
     """Filled shapes of the kept regions, one per class with a legend entry."""
     labels = result.size_filter.labels
     classes = sorted({r.class_index for r in result.size_filter.kept})
-    masks = [(c, np.isin(labels, [r.id for r in result.size_filter.kept if r.class_index == c])) for c in classes]
+    masks = [
+        (c, np.isin(labels, [r.id for r in result.size_filter.kept if r.class_index == c])) for c in classes
+    ]
     return class_shapes(masks, palette, result.vocabulary.names, opacity=opacity)
 
 
@@ -52,7 +54,11 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     names = result.vocabulary.names
     frame = image_frame(result)
     points = result.points
-    picture = kept_regions_tint(frame, result, palette) if points else message_picture(frame, result.image.rgb, no_prompts_reason(result))
+    picture = (
+        kept_regions_tint(frame, result, palette)
+        if points
+        else message_picture(frame, result.image.rgb, no_prompts_reason(result))
+    )
     firsts = np.array([rp.positive[0] for rp in points], float).reshape(-1, 2)
     others = np.concatenate([rp.positive[1:] for rp in points] or [np.zeros((0, 2))]).reshape(-1, 2)
     picture = draw_markers(picture, frame.points(others), "circle", [POSITIVE_GREEN] * len(others), 5)
@@ -61,7 +67,12 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     classes = sorted({rp.class_index for rp in points})
     png = compose(
         f"Step 11 - {STEP.title} ({count(total, 'point')})",
-        [Panel(picture, f"points_per_cluster {result.options.points_per_cluster}" if points else "no positive points")],
+        [
+            Panel(
+                picture,
+                f"points_per_cluster {result.options.points_per_cluster}" if points else "no positive points",
+            )
+        ],
         legend=(
             LegendItem("nearest the centroid", POSITIVE_GREEN, "circle"),
             LegendItem("farthest-point samples (small)", POSITIVE_GREEN, "circle"),
@@ -69,7 +80,9 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         + class_legend(palette, names, classes),
         random_weights=result.models.random_weights,
     )
-    figure, assets = photo_figure(result, f"{count(total, 'positive point')} (hover for class, region, confidence)")
+    figure, assets = photo_figure(
+        result, f"{count(total, 'positive point')} (hover for class, region, confidence)"
+    )
     for shape in kept_class_shapes(result, palette):
         figure.add_shape(shape)
     for c in classes:
@@ -82,10 +95,19 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
                 colour=GREEN_HEX,
                 line_colour=palette.hex(c),
                 symbol="circle",
-                customdata=[[rp.region_id, round(rp.confidence, 3), role] for rp in mine for role in point_roles(len(rp.positive))],
-                hovertemplate=f"positive point of {names[c]}<br>region %{{customdata[0]}}, confidence %{{customdata[1]:.3f}}<br>%{{customdata[2]}}",
+                customdata=[
+                    [rp.region_id, round(rp.confidence, 3), role]
+                    for rp in mine
+                    for role in point_roles(len(rp.positive))
+                ],
+                hovertemplate=f"positive point of {names[c]}<br>"
+                "region %{customdata[0]}, confidence %{customdata[1]:.3f}<br>%{customdata[2]}",
                 showlegend=False,
             )
         )
-    facts = {"points_per_cluster": result.options.points_per_cluster, "regions": len(points), "positive points": total}
+    facts = {
+        "points_per_cluster": result.options.points_per_cluster,
+        "regions": len(points),
+        "positive points": total,
+    }
     return RenderedStep(STEP, png, describe(result), facts, figure_json(figure), assets)

@@ -63,7 +63,11 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     names = result.vocabulary.names
     frame = image_frame(result)
     points = result.points
-    picture = kept_regions_tint(frame, result, palette) if points else message_picture(frame, result.image.rgb, no_prompts_reason(result))
+    picture = (
+        kept_regions_tint(frame, result, palette)
+        if points
+        else message_picture(frame, result.image.rgb, no_prompts_reason(result))
+    )
     negatives = np.concatenate([rp.negative for rp in points] or [np.zeros((0, 2))]).reshape(-1, 2)
     sources = np.concatenate([rp.negative_classes for rp in points] or [np.zeros(0, np.int32)]).astype(int)
     picture = _draw_links(picture, frame, negative_links(points))
@@ -74,18 +78,34 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         f"Step 12 - {STEP.title} ({count(len(negatives), 'point')})",
         [Panel(picture, f"negative_points_per_cluster {result.options.negative_points_per_cluster}")],
         legend=tuple(LegendItem(f"on {names[c]}", palette.colour(c), "cross") for c in source_classes)
-        + class_legend(palette, names, sorted({rp.class_index for rp in points}), {c: " region" for c in range(len(names))}),
+        + class_legend(
+            palette,
+            names,
+            sorted({rp.class_index for rp in points}),
+            {c: " region" for c in range(len(names))},
+        ),
         notes=(message,) if message else (),
         random_weights=result.models.random_weights,
     )
-    figure, assets = photo_figure(result, f"{count(len(negatives), 'negative point')}, coloured by the class they lie on")
+    figure, assets = photo_figure(
+        result, f"{count(len(negatives), 'negative point')}, coloured by the class they lie on"
+    )
     for shape in kept_class_shapes(result, palette, opacity=0.25):
         figure.add_shape(shape)
     links = negative_links(points)
     if links:
         xs = [v for neg, pos in links for v in (float(neg[0]) + 0.5, float(pos[0]) + 0.5, None)]
         ys = [v for neg, pos in links for v in (float(neg[1]) + 0.5, float(pos[1]) + 0.5, None)]
-        figure.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": "#5a5a5a", "width": 1}, hoverinfo="skip", showlegend=False))
+        figure.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"color": "#5a5a5a", "width": 1},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
     probability = result.dense.confidence
     for c in source_classes:
         rows = [(rp, xy) for rp in points for xy, src in zip(rp.negative, rp.negative_classes) if src == c]
@@ -95,8 +115,17 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
                 name=f"on {names[c]}",
                 colour=palette.hex(c),
                 symbol="x",
-                customdata=[[rp.region_id, names[rp.class_index], round(float(probability[int(xy[1]), int(xy[0])]), 3), rp.negative_candidates] for rp, xy in rows],
-                hovertemplate=f"negative point on {names[c]} (p %{{customdata[2]:.3f}})<br>for region %{{customdata[0]}} (%{{customdata[1]}})<br>%{{customdata[3]:,}} candidates",
+                customdata=[
+                    [
+                        rp.region_id,
+                        names[rp.class_index],
+                        round(float(probability[int(xy[1]), int(xy[0])]), 3),
+                        rp.negative_candidates,
+                    ]
+                    for rp, xy in rows
+                ],
+                hovertemplate=f"negative point on {names[c]} (p %{{customdata[2]:.3f}})<br>"
+                "for region %{customdata[0]} (%{customdata[1]})<br>%{customdata[3]:,} candidates",
             )
         )
     facts = {

@@ -8,7 +8,14 @@ from sitegen.figures.overlay import NEGATIVE_RED, POSITIVE_GREEN
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.step11_positive_prompts import GREEN_HEX, kept_class_shapes
-from sitegen.figures.views import class_legend, draw_prompts, image_frame, kept_regions_tint, message_picture, prompt_points
+from sitegen.figures.views import (
+    class_legend,
+    draw_prompts,
+    image_frame,
+    kept_regions_tint,
+    message_picture,
+    prompt_points,
+)
 from sitegen.figures.wording import count, no_prompts_reason, paragraphs, span
 from sitegen.records import PipelineResult
 
@@ -44,21 +51,33 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     prompts = result.candidates.prompts
     frame = image_frame(result)
     xy, labels, owner = prompt_points(result)
-    picture = kept_regions_tint(frame, result, palette, alpha=0.15) if prompts else message_picture(frame, result.image.rgb, no_prompts_reason(result))
+    picture = (
+        kept_regions_tint(frame, result, palette, alpha=0.15)
+        if prompts
+        else message_picture(frame, result.image.rgb, no_prompts_reason(result))
+    )
     picture = draw_prompts(picture, frame, xy, labels)
     classes = sorted({p.class_index for p in prompts})
     png = compose(
         f"Step 13 - {STEP.title} ({count(len(prompts), 'prompt')})",
         [Panel(picture, f"prompt_mode {result.options.prompt_mode}")],
-        legend=(LegendItem("positive point", POSITIVE_GREEN, "circle"), LegendItem("negative point", NEGATIVE_RED, "cross"))
+        legend=(
+            LegendItem("positive point", POSITIVE_GREEN, "circle"),
+            LegendItem("negative point", NEGATIVE_RED, "cross"),
+        )
         + class_legend(palette, names, classes, {c: " region" for c in classes}),
         random_weights=result.models.random_weights,
     )
-    figure, assets = photo_figure(result, f"{count(len(prompts), 'prompt')} (click a class in the legend to toggle it)")
+    figure, assets = photo_figure(
+        result, f"{count(len(prompts), 'prompt')} (click a class in the legend to toggle it)"
+    )
     for shape in kept_class_shapes(result, palette, opacity=0.2):
         figure.add_shape(shape)
     for c in classes:
-        for label, kind, colour, symbol in ((1, "positive", GREEN_HEX, "circle"), (0, "negative", RED_HEX, "x")):
+        for label, kind, colour, symbol in (
+            (1, "positive", GREEN_HEX, "circle"),
+            (0, "negative", RED_HEX, "x"),
+        ):
             chosen = [i for i in range(len(xy)) if labels[i] == label and prompts[owner[i]].class_index == c]
             if not chosen:
                 continue
@@ -71,7 +90,8 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
                     line_colour=palette.hex(c),
                     symbol=symbol,
                     customdata=[[int(owner[i]), prompts[owner[i]].region_id] for i in chosen],
-                    hovertemplate=f"{kind} point (label {label})<br>prompt %{{customdata[0]}}, region %{{customdata[1]}} ({names[c]})",
+                    hovertemplate=f"{kind} point (label {label})<br>"
+                    f"prompt %{{customdata[0]}}, region %{{customdata[1]}} ({names[c]})",
                     showlegend=False,
                 )
             )

@@ -6,7 +6,17 @@ import numpy as np
 import plotly.graph_objects as go
 
 from sitegen.figures.canvas import LegendItem, Panel, compose, draw_boxes
-from sitegen.figures.interactive import FONT, PHOTO_ASSET, class_paths, dropdown, figure_height, figure_json, layout_image, photo_asset, rounded
+from sitegen.figures.interactive import (
+    FONT,
+    PHOTO_ASSET,
+    class_paths,
+    dropdown,
+    figure_height,
+    figure_json,
+    layout_image,
+    photo_asset,
+    rounded,
+)
 from sitegen.figures.overlay import NEGATIVE_RED, POSITIVE_GREEN, Frame, backdrop, blend, outline, paint
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
@@ -17,8 +27,9 @@ from sitegen.figures.wording import count, no_prompts_reason, paragraphs
 from sitegen.records import PipelineResult, SamPrompt
 
 STEP = step_info("14_sam_candidates")
-#: The PNG shows at most this many prompts (the most confident regions); the figure shows all.
+#: The PNG and the figure show at most this many prompts (those of the most confident regions).
 PNG_PROMPTS = 12
+FIGURE_PROMPTS = 60
 CELL_MAX = (220, 480)  # (height, width) of one candidate picture in the PNG
 
 
@@ -29,16 +40,23 @@ def crop_box(masks: np.ndarray, points: np.ndarray, shape: tuple[int, int]) -> t
     xs = np.concatenate([xs, points[:, 0].astype(int)])
     ys = np.concatenate([ys, points[:, 1].astype(int)])
     pad = max(8, int(0.15 * max(xs.max() - xs.min(), ys.max() - ys.min())))
-    return max(0, xs.min() - pad), max(0, ys.min() - pad), min(width, xs.max() + 1 + pad), min(height, ys.max() + 1 + pad)
+    return (
+        max(0, xs.min() - pad),
+        max(0, ys.min() - pad),
+        min(width, xs.max() + 1 + pad),
+        min(height, ys.max() + 1 + pad),
+    )
 
 
-def shown_prompts(result: PipelineResult) -> list[SamPrompt]:
-    """The prompts of the PNG: the PNG_PROMPTS most confident regions' prompts, in prompt order."""
-    prompts = sorted(result.candidates.prompts, key=lambda p: -p.confidence)[:PNG_PROMPTS]
+def shown_prompts(result: PipelineResult, limit: int) -> list[SamPrompt]:
+    """The prompts of the ``limit`` most confident regions, in prompt order."""
+    prompts = sorted(result.candidates.prompts, key=lambda p: -p.confidence)[:limit]
     return sorted(prompts, key=lambda p: p.index)
 
 
-def candidate_picture(result: PipelineResult, palette: Palette, prompt: SamPrompt, k: int, frame: Frame, box) -> np.ndarray:
+def candidate_picture(
+    result: PipelineResult, palette: Palette, prompt: SamPrompt, k: int, frame: Frame, box
+) -> np.ndarray:
     """One candidate mask over the faded photo crop, with the prompt's points."""
     x0, y0, x1, y1 = box
     mask = frame.sample(result.candidates.masks[prompt.index, k, y0:y1, x0:x1])
@@ -65,8 +83,8 @@ def describe(result: PipelineResult) -> str:
     ]
     if len(prompts) > PNG_PROMPTS:
         lines.append(
-            f"The picture shows the {PNG_PROMPTS} prompts of the most confident regions out of {len(prompts)}; "
-            "the interactive view lets you pick any prompt."
+            f"The picture shows the prompts of the {PNG_PROMPTS} most confident regions out of {len(prompts)}; "
+            f"the interactive view lets you pick any of the {min(len(prompts), FIGURE_PROMPTS)} most confident."
         )
     return paragraphs(lines)
 
@@ -75,22 +93,27 @@ def _png(result: PipelineResult, palette: Palette) -> bytes:
     names = result.vocabulary.names
     candidates = result.candidates
     panels = []
-    for prompt in shown_prompts(result):
+    for prompt in shown_prompts(result, PNG_PROMPTS):
         box = crop_box(candidates.masks[prompt.index], prompt.points, candidates.masks.shape[2:])
         frame = Frame.fit(box[3] - box[1], box[2] - box[0], CELL_MAX[1], CELL_MAX[0])
         best = int(np.argmax(candidates.scores[prompt.index]))
         for k in range(3):
             picture = candidate_picture(result, palette, prompt, k, frame, box)
             if k == best:
-                picture = draw_boxes(picture, [(0, 0, picture.shape[1], picture.shape[0])], [POSITIVE_GREEN], 4)
-            caption = f"prompt {prompt.index} ({names[prompt.class_index]}), candidate {k}: {candidates.scores[prompt.index, k]:.3f}" + (" best" if k == best else "")
+                picture = draw_boxes(
+                    picture, [(0, 0, picture.shape[1], picture.shape[0])], [POSITIVE_GREEN], 4
+                )
+            caption = (
+                f"prompt {prompt.index} ({names[prompt.class_index]}), candidate {k}: {candidates.scores[prompt.index, k]:.3f}"
+                + (" best" if k == best else "")
+            )
             panels.append(Panel(picture, caption))
     notes = ()
     if not panels:
         frame = image_frame(result)
         panels = [Panel(message_picture(frame, result.image.rgb, no_prompts_reason(result)), "no prompts")]
     elif len(candidates.prompts) > PNG_PROMPTS:
-        notes = (f"Showing {PNG_PROMPTS} of {len(candidates.prompts)} prompts (the most confident regions); the interactive view has all.",)
+        notes = (f"Showing {PNG_PROMPTS} of {len(candidates.prompts)} prompts (the most confident regions).",)
     return compose(
         f"Step 14 - {STEP.title} ({count(len(candidates.prompts), 'prompt')} x 3)",
         panels,
@@ -107,15 +130,25 @@ def _png(result: PipelineResult, palette: Palette) -> bytes:
 
 def _figure(result: PipelineResult, palette: Palette) -> tuple[dict | None, dict[str, bytes]]:
     candidates = result.candidates
-    prompts = candidates.prompts
+    prompts = shown_prompts(result, FIGURE_PROMPTS)
     names = result.vocabulary.names
     height, width = result.image.height, result.image.width
-    paths = class_paths([m for masks in candidates.masks for m in masks])
+    paths = dict(
+        zip(
+            [(p.index, k) for p in prompts for k in range(3)],
+            class_paths([m for p in prompts for m in candidates.masks[p.index]]),
+        )
+    )
+    title = "SAM's 3 candidates per prompt (pick a prompt)"
+    if len(candidates.prompts) > FIGURE_PROMPTS:
+        title = (
+            f"SAM's 3 candidates for the {FIGURE_PROMPTS} most confident of {len(candidates.prompts)} prompts"
+        )
     axis = {"showgrid": False, "zeroline": False, "ticks": "outside", "constrain": "domain"}
     layout: dict = {
         "template": go.layout.Template(),
         "font": FONT,
-        "title": {"text": "SAM's 3 candidates per prompt (pick a prompt)", "x": 0.01, "xanchor": "left"},
+        "title": {"text": title, "x": 0.01, "xanchor": "left"},
         "height": figure_height(width, height, columns=3),
         "margin": {"l": 40, "r": 20, "t": 90, "b": 40},
         "showlegend": False,
@@ -124,8 +157,19 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict | None, dict
         "images": [layout_image(PHOTO_ASSET, width, height, axes=a) for a in ("", "2", "3")],
     }
     for i, a in enumerate(("", "2", "3")):
-        layout[f"xaxis{a}"] = {**axis, "domain": [i * 0.34, i * 0.34 + 0.32], "range": [0, width], **({"matches": "x"} if a else {})}
-        layout[f"yaxis{a}"] = {**axis, "anchor": f"x{a}", "range": [height, 0], "scaleanchor": f"x{a}", **({"matches": "y"} if a else {})}
+        layout[f"xaxis{a}"] = {
+            **axis,
+            "domain": [i * 0.34, i * 0.34 + 0.32],
+            "range": [0, width],
+            **({"matches": "x"} if a else {}),
+        }
+        layout[f"yaxis{a}"] = {
+            **axis,
+            "anchor": f"x{a}",
+            "range": [height, 0],
+            "scaleanchor": f"x{a}",
+            **({"matches": "y"} if a else {}),
+        }
         if a:
             layout[f"xaxis{a}"]["anchor"] = f"y{a}"
 
@@ -135,10 +179,12 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict | None, dict
         colour = palette.hex(prompt.class_index)
         relayout = {"xaxis.range": [box[0], box[2]], "yaxis.range": [box[3], box[1]]}
         for k in range(3):
-            relayout[f"shapes[{k}].path"] = paths[prompt.index * 3 + k] or "M0,0Z"
+            relayout[f"shapes[{k}].path"] = paths[prompt.index, k] or "M0,0Z"
             relayout[f"shapes[{k}].fillcolor"] = colour
             relayout[f"shapes[{k}].line.color"] = colour
-            relayout[f"annotations[{k}].text"] = f"candidate {k}: {candidates.scores[prompt.index, k]:.3f}" + (" (best)" if k == best else "")
+            relayout[f"annotations[{k}].text"] = (
+                f"candidate {k}: {candidates.scores[prompt.index, k]:.3f}" + (" (best)" if k == best else "")
+            )
         points = {
             "x": [rounded(prompt.points[:, 0] + 0.5, 1)] * 3,
             "y": [rounded(prompt.points[:, 1] + 0.5, 1)] * 3,
@@ -148,12 +194,25 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict | None, dict
 
     figure = go.Figure(layout=layout)
     if not prompts:
-        figure.add_annotation(text=no_prompts_reason(result), xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False)
+        figure.add_annotation(
+            text=no_prompts_reason(result), xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False
+        )
         return figure_json(figure), {PHOTO_ASSET: photo_asset(result.image.rgb)}
     first_points, first_layout = view(prompts[0])
     for k, a in enumerate(("", "2", "3")):
-        figure.add_shape(type="path", path="M0,0Z", xref=f"x{a}", yref=f"y{a}", opacity=0.5, fillrule="evenodd", line={"width": 2}, layer="between")
-        figure.add_annotation(text="", xref=f"x{a} domain", yref=f"y{a} domain", x=0.5, y=1.0, yanchor="bottom", showarrow=False)
+        figure.add_shape(
+            type="path",
+            path="M0,0Z",
+            xref=f"x{a}",
+            yref=f"y{a}",
+            opacity=0.5,
+            fillrule="evenodd",
+            line={"width": 2},
+            layer="between",
+        )
+        figure.add_annotation(
+            text="", xref=f"x{a} domain", yref=f"y{a} domain", x=0.5, y=1.0, yanchor="bottom", showarrow=False
+        )
         figure.add_trace(
             go.Scatter(
                 x=first_points["x"][k],
@@ -161,7 +220,11 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict | None, dict
                 xaxis=f"x{a}",
                 yaxis=f"y{a}",
                 mode="markers",
-                marker={"size": 10, "color": first_points["marker.color"][k], "line": {"color": "white", "width": 1.5}},
+                marker={
+                    "size": 10,
+                    "color": first_points["marker.color"][k],
+                    "line": {"color": "white", "width": 1.5},
+                },
                 hovertemplate="x %{x:.1f}, y %{y:.1f}<extra></extra>",
             )
         )
@@ -180,5 +243,10 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     figure, assets = _figure(result, palette)
     facts = {"prompts": len(candidates.prompts), "candidates": 3 * len(candidates.prompts)}
     if candidates.prompts:
-        facts.update({"best score": round(float(candidates.scores.max()), 3), "lowest score": round(float(candidates.scores.min()), 3)})
+        facts.update(
+            {
+                "best score": round(float(candidates.scores.max()), 3),
+                "lowest score": round(float(candidates.scores.min()), 3),
+            }
+        )
     return RenderedStep(STEP, _png(result, palette), describe(result), facts, figure, assets)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from sitegen.figures.canvas import Panel, compose, draw_labels
-from sitegen.figures.interactive import class_shapes, figure_json, hover_grid, labelled_cells, photo_figure, points_trace
+from sitegen.figures.interactive import (
+    class_shapes,
+    figure_json,
+    hover_grid,
+    labelled_cells,
+    photo_figure,
+    points_trace,
+)
 from sitegen.figures.overlay import backdrop, outline, paint
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
@@ -14,11 +21,11 @@ from sitegen.figures.wording import count, no_prompts_reason, paragraphs
 from sitegen.records import PipelineResult
 
 STEP = step_info("15_mask_selection")
-#: Hover lists at most this many of the masks covering a pixel.
-HOVER_MASKS = 3
 
 
-def masks_picture(result: PipelineResult, palette: Palette, indices: list[int], alpha: float = 0.45) -> np.ndarray:
+def masks_picture(
+    result: PipelineResult, palette: Palette, indices: list[int], alpha: float = 0.45
+) -> np.ndarray:
     """Chosen masks ``indices`` over the faded photo, in class colours, later masks on top."""
     frame = image_frame(result)
     picture = backdrop(frame.photo(result.image.rgb), 0.35)
@@ -31,7 +38,9 @@ def masks_picture(result: PipelineResult, palette: Palette, indices: list[int], 
     return picture
 
 
-def prompt_labels(result: PipelineResult, indices: list[int], texts: dict[int, str]) -> list[tuple[float, float, str]]:
+def prompt_labels(
+    result: PipelineResult, indices: list[int], texts: dict[int, str]
+) -> list[tuple[float, float, str]]:
     """Label positions: each prompt's first positive point in display coordinates."""
     frame = image_frame(result)
     prompts = result.candidates.prompts
@@ -39,22 +48,21 @@ def prompt_labels(result: PipelineResult, indices: list[int], texts: dict[int, s
     return [(x, y - 12, texts[i]) for (x, y), i in zip(frame.points(anchors), indices)]
 
 
-def mask_hover(result: PipelineResult, texts: dict[int, str]) -> list:
-    """Hover areas, one per set of chosen masks that cover a cell, listing (the first few of) them."""
+def mask_hover(result: PipelineResult, texts: dict[int, str], order: list[int]) -> list:
+    """Hover areas naming the mask on top at each cell; ``order`` lists masks bottom to top.
+
+    Masks hidden under others are still found through their anchor markers.
+    """
     grid = hover_grid(result.image.height, result.image.width, 1)
-    covering = np.stack([grid.sample(m) for m in result.selection.masks], axis=-1)
-    sets, keys = np.unique(covering.reshape(-1, covering.shape[-1]), axis=0, return_inverse=True)
-    hover_texts = {}
-    for key, members in enumerate(sets):
-        hits = np.flatnonzero(members)
-        if len(hits):
-            shown = [texts[i] for i in hits[:HOVER_MASKS]]
-            more = len(hits) - len(shown)
-            hover_texts[key] = "<br>".join(shown) + (f"<br>and {more} more" if more > 0 else "")
-    return labelled_cells(grid, keys.reshape(grid.cells), hover_texts)
+    covering = np.stack([grid.sample(result.selection.masks[i]) for i in order], axis=-1)
+    position = np.where(covering, np.arange(len(order)), -1).max(axis=-1)
+    top = np.where(position >= 0, np.array(order)[np.maximum(position, 0)], -1)
+    return labelled_cells(grid, top, texts)
 
 
-def anchor_traces(result: PipelineResult, palette: Palette, texts: dict[int, str], indices: list[int]) -> list:
+def anchor_traces(
+    result: PipelineResult, palette: Palette, texts: dict[int, str], indices: list[int]
+) -> list:
     """A marker at each prompt's first positive point carrying its hover text, grouped by class."""
     prompts = result.candidates.prompts
     names = result.vocabulary.names
@@ -104,10 +112,20 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     selection = result.selection
     prompts = result.candidates.prompts
     names = result.vocabulary.names
-    indices = sorted(range(len(prompts)), key=lambda i: -int(selection.masks[i].sum()))  # small masks drawn last, on top
-    picture = masks_picture(result, palette, indices) if prompts else message_picture(image_frame(result), result.image.rgb, no_prompts_reason(result))
+    indices = sorted(
+        range(len(prompts)), key=lambda i: -int(selection.masks[i].sum())
+    )  # small masks last, on top
+    picture = (
+        masks_picture(result, palette, indices)
+        if prompts
+        else message_picture(image_frame(result), result.image.rgb, no_prompts_reason(result))
+    )
     if len(prompts) <= 40:
-        picture = draw_labels(picture, prompt_labels(result, indices, {i: f"{i}: {selection.scores[i]:.2f}" for i in indices}), 13)
+        picture = draw_labels(
+            picture,
+            prompt_labels(result, indices, {i: f"{i}: {selection.scores[i]:.2f}" for i in indices}),
+            13,
+        )
     classes = sorted({p.class_index for p in prompts})
     png = compose(
         f"Step 15 - {STEP.title} ({count(len(prompts), 'mask')})",
@@ -115,17 +133,35 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         legend=class_legend(palette, names, classes),
         random_weights=result.models.random_weights,
     )
-    figure, assets = photo_figure(result, f"{count(len(prompts), 'chosen mask')} (hover for prompt and score)")
-    for shape in class_shapes([(c, selection.masks[[i for i in range(len(prompts)) if prompts[i].class_index == c]].any(axis=0)) for c in classes], palette, names, opacity=0.4):
+    figure, assets = photo_figure(
+        result, f"{count(len(prompts), 'chosen mask')} (hover for prompt and score)"
+    )
+    for shape in class_shapes(
+        [
+            (c, selection.masks[[i for i in range(len(prompts)) if prompts[i].class_index == c]].any(axis=0))
+            for c in classes
+        ],
+        palette,
+        names,
+        opacity=0.4,
+    ):
         figure.add_shape(shape)
     texts = {i: chosen_text(result, i) for i in range(len(prompts))}
     for trace in anchor_traces(result, palette, texts, list(range(len(prompts)))):
         figure.add_trace(trace)
     if prompts:
-        short = {i: f"prompt {i} ({names[p.class_index]}): {selection.scores[i]:.3f}" for i, p in enumerate(prompts)}
-        for trace in mask_hover(result, short):
+        short = {
+            i: f"prompt {i} ({names[p.class_index]}): {selection.scores[i]:.3f}"
+            for i, p in enumerate(prompts)
+        }
+        for trace in mask_hover(result, short, indices):
             figure.add_trace(trace)
     facts = {"masks": len(prompts)}
     if prompts:
-        facts.update({"mean score": round(float(selection.scores.mean()), 3), "lowest score": round(float(selection.scores.min()), 3)})
+        facts.update(
+            {
+                "mean score": round(float(selection.scores.mean()), 3),
+                "lowest score": round(float(selection.scores.min()), 3),
+            }
+        )
     return RenderedStep(STEP, png, describe(result), facts, figure_json(figure), assets)

@@ -21,7 +21,12 @@ STEP = step_info("16_overlap_resolution")
 def status_texts(result: PipelineResult) -> dict[int, str]:
     """Prompt index -> "kept" or "suppressed by prompt j (IoU x)"."""
     texts = {i: "kept" for i in result.overlap.kept}
-    texts.update({s.prompt_index: f"suppressed by prompt {s.winner_index} (IoU {s.iou:.3f})" for s in result.overlap.suppressed})
+    texts.update(
+        {
+            s.prompt_index: f"suppressed by prompt {s.winner_index} (IoU {s.iou:.3f})"
+            for s in result.overlap.suppressed
+        }
+    )
     return texts
 
 
@@ -36,7 +41,17 @@ def describe(result: PipelineResult) -> str:
         f"{count(len(overlap.kept), 'mask')} kept, {len(overlap.suppressed)} suppressed.",
     ]
     if overlap.suppressed:
-        lines.append("Suppressed: " + listed([f"prompt {s.prompt_index} by prompt {s.winner_index} (IoU {s.iou:.3f})" for s in overlap.suppressed], 8) + ".")
+        lines.append(
+            "Suppressed: "
+            + listed(
+                [
+                    f"prompt {s.prompt_index} by prompt {s.winner_index} (IoU {s.iou:.3f})"
+                    for s in overlap.suppressed
+                ],
+                8,
+            )
+            + "."
+        )
     return paragraphs(lines)
 
 
@@ -53,7 +68,9 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         lost = frame.sample(masks[suppressed].any(axis=0)) if suppressed else np.zeros(frame.size, bool)
         picture = paint(picture, hatch(lost, 6) | outline(lost), DROPPED_RED)
         if len(prompts) <= 40:
-            short = {i: f"{i}: kept" for i in overlap.kept} | {s.prompt_index: f"{s.prompt_index}: lost to {s.winner_index}" for s in overlap.suppressed}
+            short = {i: f"{i}: kept" for i in overlap.kept} | {
+                s.prompt_index: f"{s.prompt_index}: lost to {s.winner_index}" for s in overlap.suppressed
+            }
             picture = draw_labels(picture, prompt_labels(result, sorted(short), short), 13)
     else:
         picture = message_picture(frame, result.image.rgb, no_prompts_reason(result))
@@ -61,21 +78,36 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     png = compose(
         f"Step 16 - {STEP.title}: iou_threshold {overlap.iou_threshold:g}",
         [Panel(picture, f"{len(overlap.kept)} kept, {len(suppressed)} suppressed (red hatching)")],
-        legend=class_legend(palette, names, classes, {c: " (kept)" for c in classes}) + (LegendItem("suppressed", DROPPED_RED, "outline"),),
+        legend=class_legend(palette, names, classes, {c: " (kept)" for c in classes})
+        + (LegendItem("suppressed", DROPPED_RED, "outline"),),
         random_weights=result.models.random_weights,
     )
-    figure, assets = photo_figure(result, f"{len(overlap.kept)} kept, {len(suppressed)} suppressed (hover for IoU and winner)")
-    kept_masks = [(c, masks[[i for i in overlap.kept if prompts[i].class_index == c]].any(axis=0)) for c in classes]
+    figure, assets = photo_figure(
+        result, f"{len(overlap.kept)} kept, {len(suppressed)} suppressed (hover for IoU and winner)"
+    )
+    kept_masks = [
+        (c, masks[[i for i in overlap.kept if prompts[i].class_index == c]].any(axis=0)) for c in classes
+    ]
     for shape in class_shapes(kept_masks, palette, names, opacity=0.45):
         figure.add_shape(shape)
     if suppressed:
-        figure.add_shape(outline_shape(class_paths([masks[suppressed].any(axis=0)])[0], "#d7191c", name="suppressed", dash="dot"))
-    names_of = {i: f"prompt {i} ({names[p.class_index]}, confidence {p.confidence:.3f})" for i, p in enumerate(prompts)}
+        figure.add_shape(
+            outline_shape(
+                class_paths([masks[suppressed].any(axis=0)])[0], "#d7191c", name="suppressed", dash="dot"
+            )
+        )
+    names_of = {
+        i: f"prompt {i} ({names[p.class_index]}, confidence {p.confidence:.3f})"
+        for i, p in enumerate(prompts)
+    }
     full = {i: f"{names_of[i]}: {texts[i]}" for i in range(len(prompts))}
     for trace in anchor_traces(result, palette, full, list(range(len(prompts)))):
         figure.add_trace(trace)
     if prompts:
-        for trace in mask_hover(result, {i: f"prompt {i}: {texts[i]}" for i in range(len(prompts))}):
+        # As in the picture: suppressed masks (hatched) on top of the kept ones.
+        for trace in mask_hover(
+            result, {i: f"prompt {i}: {texts[i]}" for i in range(len(prompts))}, [*overlap.kept, *suppressed]
+        ):
             figure.add_trace(trace)
     facts = {"iou_threshold": overlap.iou_threshold, "kept": len(overlap.kept), "suppressed": len(suppressed)}
     return RenderedStep(STEP, png, describe(result), facts, figure_json(figure), assets)

@@ -26,7 +26,9 @@ def describe(result: PipelineResult) -> str:
     painted = int((final.source >= 0).sum())
     changed = int((final.labels != result.dense.prediction).sum())
     counts = class_shares(final.labels, len(names))
-    shares = "; ".join(f"{names[c]} {percent(counts[c], final.labels.size)}" for c in np.argsort(-counts)[:10] if counts[c])
+    shares = "; ".join(
+        f"{names[c]} {percent(counts[c], final.labels.size)}" for c in np.argsort(-counts)[:10] if counts[c]
+    )
     return paragraphs(
         [
             "The final map starts from SCLIP's argmax and paints the kept SAM masks over it in ascending region "
@@ -45,31 +47,49 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     columns = grid_columns(3, *final.labels.shape)
     frame = panel_frame(*final.labels.shape, columns)
     painted = frame.sample(final.source >= 0)
-    source_view = blend(backdrop(frame.photo(result.image.rgb)), colourise(frame.sample(final.labels), palette), 0.85 * painted)
+    source_view = blend(
+        backdrop(frame.photo(result.image.rgb)),
+        colourise(frame.sample(final.labels), palette),
+        0.85 * painted,
+    )
     png = compose(
         f"Step 17 - {STEP.title}",
         [
             Panel(colourise(frame.sample(final.labels), palette), "final class map"),
             Panel(class_overlay(frame, result.image.rgb, final.labels, palette), "over the image"),
-            Panel(source_view, f"painted by SAM masks ({percent(int((final.source >= 0).sum()), final.labels.size)}); grey = SCLIP argmax"),
+            Panel(
+                source_view,
+                f"painted by SAM masks ({percent(int((final.source >= 0).sum()), final.labels.size)}); grey = SCLIP argmax",
+            ),
         ],
         columns=columns,
-        legend=class_legend(palette, names, range(len(names)), {c: f" ({percent(counts[c], final.labels.size)})" for c in range(len(names))}),
+        legend=class_legend(
+            palette,
+            names,
+            range(len(names)),
+            {c: f" ({percent(counts[c], final.labels.size)})" for c in range(len(names))},
+        ),
         random_weights=result.models.random_weights,
     )
+    # One hover area per (class, painting prompt) pair.
+    sources = len(result.candidates.prompts) + 1
+    keys = final.labels * sources + (final.source + 1)
+    present = np.unique(keys).tolist()
     figure, assets = labelled_class_figure(
         result,
         palette,
         final.labels,
         "Final segmentation (click a legend entry to toggle a class)",
-        lambda grid: [[[source_text(v)] for v in row] for row in grid.sample(final.source).tolist()],
-        ["from: %{customdata[1]}"],
-        2,
+        keys,
+        {k: f"class: {names[k // sources]}<br>from {source_text(k % sources - 1)}" for k in present},
+        {k: k // sources for k in present},
     )
     facts = {
         "masks painted": len(result.overlap.kept),
         "pixels from SAM (%)": round(100.0 * float((final.source >= 0).mean()), 1),
-        "pixels changed vs argmax (%)": round(100.0 * float((final.labels != result.dense.prediction).mean()), 1),
+        "pixels changed vs argmax (%)": round(
+            100.0 * float((final.labels != result.dense.prediction).mean()), 1
+        ),
         "classes present": int((counts > 0).sum()),
     }
     return RenderedStep(STEP, png, describe(result), facts, figure, assets)

@@ -89,17 +89,51 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict, dict[str, b
     }
     for i, a in enumerate(suffixes):
         column, row = i % 2, i // 2
-        layout[f"xaxis{a}"] = {**axis, "domain": [column * 0.52, column * 0.52 + 0.48], "range": [0, width], "anchor": f"y{a}", **({"matches": "x"} if a else {})}
-        layout[f"yaxis{a}"] = {**axis, "domain": [0.53 - row * 0.53, 1.0 - row * 0.53], "range": [height, 0], "anchor": f"x{a}", "scaleanchor": f"x{a}", **({"matches": "y"} if a else {})}
-        layout["annotations"].append({"text": TITLES[i], "xref": f"x{a} domain", "yref": f"y{a} domain", "x": 0.5, "y": 1.0, "yanchor": "bottom", "showarrow": False})
+        layout[f"xaxis{a}"] = {
+            **axis,
+            "domain": [column * 0.52, column * 0.52 + 0.48],
+            "range": [0, width],
+            "anchor": f"y{a}",
+            **({"matches": "x"} if a else {}),
+        }
+        layout[f"yaxis{a}"] = {
+            **axis,
+            "domain": [0.53 - row * 0.53, 1.0 - row * 0.53],
+            "range": [height, 0],
+            "anchor": f"x{a}",
+            "scaleanchor": f"x{a}",
+            **({"matches": "y"} if a else {}),
+        }
+        layout["annotations"].append(
+            {
+                "text": TITLES[i],
+                "xref": f"x{a} domain",
+                "yref": f"y{a} domain",
+                "x": 0.5,
+                "y": 1.0,
+                "yanchor": "bottom",
+                "showarrow": False,
+            }
+        )
     figure = go.Figure(layout=layout)
     grid = hover_grid(height, width, 3 * HOVER_SHARE)
     data = [
         [[names[s], p, names[f]] for s, p, f in zip(*rows)]
-        for rows in zip(grid.sample(result.dense.prediction).tolist(), np.round(grid.sample(confidence), 3).tolist(), grid.sample(result.final.labels).tolist())
+        for rows in zip(
+            grid.sample(result.dense.prediction).tolist(),
+            np.round(grid.sample(confidence), 3).tolist(),
+            grid.sample(result.final.labels).tolist(),
+        )
     ]
     for a in suffixes:
-        figure.add_trace(hover_trace(grid, data, "x %{x:.1f}, y %{y:.1f}<br>SCLIP: %{customdata[0]} (%{customdata[1]:.3f})<br>final: %{customdata[2]}", axes=a))
+        figure.add_trace(
+            hover_trace(
+                grid,
+                data,
+                "x %{x:.1f}, y %{y:.1f}<br>SCLIP: %{customdata[0]} (%{customdata[1]:.3f})<br>final: %{customdata[2]}",
+                axes=a,
+            )
+        )
     return figure_json(figure), assets
 
 
@@ -126,7 +160,9 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     figure, assets = _figure(result, palette)
     facts = {
         "pixels refined by SAM (%)": round(100.0 * float((result.final.source >= 0).mean()), 1),
-        "pixels changed (%)": round(100.0 * float((result.final.labels != result.dense.prediction).mean()), 1),
+        "pixels changed (%)": round(
+            100.0 * float((result.final.labels != result.dense.prediction).mean()), 1
+        ),
         "mean confidence": round(float(result.dense.confidence.mean()), 3),
     }
     return RenderedStep(STEP, png, describe(result), facts, figure, assets)

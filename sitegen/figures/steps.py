@@ -61,7 +61,10 @@ def render_step(step: StepInfo, result: PipelineResult, palette: Palette) -> Ren
     Raises ValueError when the palette has fewer colours than the run has classes.
     """
     if len(palette) < len(result.vocabulary):
-        raise ValueError(f"the palette has {len(palette)} colours for {len(result.vocabulary)} classes; make it with make_palette({len(result.vocabulary)})")
+        raise ValueError(
+            f"the palette has {len(palette)} colours for {len(result.vocabulary)} classes; "
+            f"make it with make_palette({len(result.vocabulary)})"
+        )
     return RENDERERS[step.slug](result, palette)
 
 

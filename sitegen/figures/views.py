@@ -9,7 +9,16 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from sitegen.figures.canvas import GAP, MARGIN, MAX_WIDTH, LegendItem, draw_markers, font, line_height, wrap_text
+from sitegen.figures.canvas import (
+    GAP,
+    MARGIN,
+    MAX_WIDTH,
+    LegendItem,
+    draw_markers,
+    font,
+    line_height,
+    wrap_text,
+)
 from sitegen.figures.overlay import NEGATIVE_RED, POSITIVE_GREEN, Frame, backdrop, blend, colourise
 from sitegen.figures.palette import Palette
 from sitegen.records import PipelineResult, Region
@@ -29,15 +38,17 @@ def image_frame(result: PipelineResult, columns: int = 1) -> Frame:
     return panel_frame(result.image.height, result.image.width, columns)
 
 
-def class_legend(palette: Palette, names: list[str], indices, suffixes: dict[int, str] | None = None) -> tuple[LegendItem, ...]:
+def class_legend(
+    palette: Palette, names: list[str], indices, suffixes: dict[int, str] | None = None
+) -> tuple[LegendItem, ...]:
     """Legend swatches for classes ``indices``, each label optionally followed by a suffix."""
     suffixes = suffixes or {}
-    return tuple(
-        LegendItem(f"{names[i]}{suffixes.get(i, '')}", palette.colour(i)) for i in indices
-    )
+    return tuple(LegendItem(f"{names[i]}{suffixes.get(i, '')}", palette.colour(i)) for i in indices)
 
 
-def class_overlay(frame: Frame, rgb: np.ndarray, labels: np.ndarray, palette: Palette, alpha=OVERLAY_ALPHA) -> np.ndarray:
+def class_overlay(
+    frame: Frame, rgb: np.ndarray, labels: np.ndarray, palette: Palette, alpha=OVERLAY_ALPHA
+) -> np.ndarray:
     """The photo with class colours blended in; ``labels`` (H, W) int, negative = no class.
 
     ``alpha`` is a number or an (H, W) array in the source resolution.
@@ -53,7 +64,10 @@ def label_edges(labels: np.ndarray) -> np.ndarray:
     padded = np.pad(labels, 1, constant_values=-1)
     centre = padded[1:-1, 1:-1]
     differs = (
-        (padded[:-2, 1:-1] != centre) | (padded[2:, 1:-1] != centre) | (padded[1:-1, :-2] != centre) | (padded[1:-1, 2:] != centre)
+        (padded[:-2, 1:-1] != centre)
+        | (padded[2:, 1:-1] != centre)
+        | (padded[1:-1, :-2] != centre)
+        | (padded[1:-1, 2:] != centre)
     )
     return (labels > 0) & differs
 
@@ -72,7 +86,9 @@ def region_shades(regions: tuple[Region, ...], palette: Palette) -> dict[int, tu
     return shades
 
 
-def regions_picture(frame: Frame, rgb: np.ndarray, labels: np.ndarray, regions: tuple[Region, ...], palette: Palette) -> np.ndarray:
+def regions_picture(
+    frame: Frame, rgb: np.ndarray, labels: np.ndarray, regions: tuple[Region, ...], palette: Palette
+) -> np.ndarray:
     """Regions filled in shades of their class colour and outlined, over the faded photo."""
     shown = frame.sample(labels)
     shades = region_shades(regions, palette)
@@ -94,7 +110,9 @@ def region_anchor(labels: np.ndarray, region: Region) -> tuple[int, int]:
 
 def ring_small_regions(image: np.ndarray, frame: Frame, anchors: list[tuple[int, int]], colour) -> np.ndarray:
     """Circle markers around regions too small to see at panel size."""
-    return draw_markers(image, frame.points(np.array(anchors, float).reshape(-1, 2)), "outline", [colour] * len(anchors), 9)
+    return draw_markers(
+        image, frame.points(np.array(anchors, float).reshape(-1, 2)), "outline", [colour] * len(anchors), 9
+    )
 
 
 def prompt_points(result: PipelineResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -108,14 +126,18 @@ def prompt_points(result: PipelineResult) -> tuple[np.ndarray, np.ndarray, np.nd
     return xy, labels, owner
 
 
-def draw_prompts(image: np.ndarray, frame: Frame, xy: np.ndarray, labels: np.ndarray, radius: int = 7) -> np.ndarray:
+def draw_prompts(
+    image: np.ndarray, frame: Frame, xy: np.ndarray, labels: np.ndarray, radius: int = 7
+) -> np.ndarray:
     """Green circles for positive points and red crosses for negative ones."""
     positive, negative = xy[labels == 1], xy[labels == 0]
     image = draw_markers(image, frame.points(negative), "cross", [NEGATIVE_RED] * len(negative), radius)
     return draw_markers(image, frame.points(positive), "circle", [POSITIVE_GREEN] * len(positive), radius)
 
 
-def kept_regions_tint(frame: Frame, result: PipelineResult, palette: Palette, alpha: float = 0.35) -> np.ndarray:
+def kept_regions_tint(
+    frame: Frame, result: PipelineResult, palette: Palette, alpha: float = 0.35
+) -> np.ndarray:
     """Faded photo with kept regions tinted in their class colour and outlined."""
     kept = result.size_filter.labels
     classes = np.full(int(kept.max(initial=0)) + 1, -1, np.int64)
@@ -151,7 +173,17 @@ def message_picture(frame: Frame, rgb: np.ndarray, message: str) -> np.ndarray:
     lines = wrap_text(message, size, int(width * 0.85))
     box_h = len(lines) * line_height(size) + 16
     top = max(0, (height - box_h) // 2)
-    draw.rectangle((int(width * 0.05), top, int(width * 0.95), min(height - 1, top + box_h)), fill=(255, 255, 255), outline=(120, 120, 120))
+    draw.rectangle(
+        (int(width * 0.05), top, int(width * 0.95), min(height - 1, top + box_h)),
+        fill=(255, 255, 255),
+        outline=(120, 120, 120),
+    )
     for i, line in enumerate(lines):
-        draw.text((width // 2, top + 8 + i * line_height(size)), line, font=font(size), fill=(25, 25, 25), anchor="ma")
+        draw.text(
+            (width // 2, top + 8 + i * line_height(size)),
+            line,
+            font=font(size),
+            fill=(25, 25, 25),
+            anchor="ma",
+        )
     return np.asarray(picture)

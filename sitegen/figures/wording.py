@@ -13,12 +13,12 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
 
 
 def percent(part: float, whole: float) -> str:
-    """"41.2 %" (0 % of nothing)."""
+    """ "41.2 %" (0 % of nothing)."""
     return f"{100.0 * part / whole:.1f} %" if whole else "0 %"
 
 
 def listed(values: Sequence, limit: int = 10) -> str:
-    """"12, 40, 77", or the first ``limit`` then "and 5 more"."""
+    """ "12, 40, 77", or the first ``limit`` then "and 5 more"."""
     shown = ", ".join(f"{v:,}" if isinstance(v, int) else str(v) for v in values[:limit])
     return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
 
@@ -42,7 +42,7 @@ def no_prompts_reason(result: PipelineResult) -> str:
 
 
 def span(values: Sequence[int]) -> str:
-    """"3" when all values are 3, else "1 to 3"."""
+    """ "3" when all values are 3, else "1 to 3"."""
     low, high = min(values), max(values)
     return f"{low}" if low == high else f"{low} to {high}"
 

@@ -74,7 +74,9 @@ def test_every_visible_picture_layer_is_drawn(page):
     page, _ = page
     for step in STEPS:
         div = f"s{step.slug}"
-        visible = page.evaluate(f"document.getElementById('{div}').layout.images?.filter(i => i.visible !== false).length || 0")
+        visible = page.evaluate(
+            f"document.getElementById('{div}').layout.images?.filter(i => i.visible !== false).length || 0"
+        )
         drawn = page.evaluate(f"document.querySelectorAll('#{div} g.imagelayer image').length")
         assert drawn == visible, step.slug
 
@@ -93,7 +95,9 @@ def test_legend_click_hides_a_class_and_its_points(page):
     div = "s13_sam_prompting"
     page.locator(f"#{div} .legend .traces").first.click()
     page.wait_for_function(f"document.getElementById('{div}').layout.shapes[0].visible === 'legendonly'")
-    hidden = page.evaluate(f"document.getElementById('{div}').data.filter(t => t.visible === 'legendonly').map(t => t.legendgroup)")
+    hidden = page.evaluate(
+        f"document.getElementById('{div}').data.filter(t => t.visible === 'legendonly').map(t => t.legendgroup)"
+    )
     assert hidden and set(hidden) == {"person"}
 
 

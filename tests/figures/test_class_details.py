@@ -19,7 +19,9 @@ def decode(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
 
 
-@pytest.mark.parametrize("options", [{}, {"nothing_passes": True}, {"num_classes": 1}, {"height": 24, "width": 400}])
+@pytest.mark.parametrize(
+    "options", [{}, {"nothing_passes": True}, {"num_classes": 1}, {"height": 24, "width": 400}]
+)
 def test_every_class_gets_a_picture_figures_and_facts(options):
     result = make_result(**options)
     palette = make_palette(len(result.vocabulary))

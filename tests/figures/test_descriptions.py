@@ -54,8 +54,13 @@ def test_negative_point_description_says_when_they_are_off():
 def test_prompt_mode_changes_the_sam_prompting_text():
     joint, joint_result = describe(13, prompt_mode="joint")
     separate, separate_result = describe(13, prompt_mode="separate")
-    assert f"{len(joint_result.candidates.prompts)} prompts" in joint and "one prompt per kept region" in joint
-    assert f"{len(separate_result.candidates.prompts)} prompts" in separate and "one prompt per positive point" in separate
+    assert (
+        f"{len(joint_result.candidates.prompts)} prompts" in joint and "one prompt per kept region" in joint
+    )
+    assert (
+        f"{len(separate_result.candidates.prompts)} prompts" in separate
+        and "one prompt per positive point" in separate
+    )
 
 
 def test_overlap_description_names_the_suppressed_mask_and_iou():

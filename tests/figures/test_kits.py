@@ -105,14 +105,28 @@ def test_hover_grid_respects_the_budgets():
     assert hover_grid(1, 1, 30).cells == (1, 1)
 
 
-def test_labelled_cells_give_one_hover_area_per_named_label():
-    grid = hover_grid(4, 4, 1)
-    cells = np.array([[0, 0, 1, 1], [0, 0, 1, 1], [2, 0, 0, 0], [2, 0, 0, 0]])
+def test_compact_labels_get_one_hover_area_each():
+    grid = hover_grid(40, 40, 1)
+    cells = np.zeros((40, 40), int)
+    cells[2:7, 30:35] = 1
+    cells[20:22, 3] = 2
     traces = labelled_cells(grid, cells, {1: "one", 2: "two"})
     assert [t.hovertemplate for t in traces] == ["one<extra></extra>", "two<extra></extra>"]
-    assert (traces[0].x0, traces[0].y0) == (2.5, 0.5)
-    assert np.asarray(traces[1].z).shape == (2, 1)
+    assert (traces[0].x0, traces[0].y0) == (30.5, 2.5)
+    assert np.asarray(traces[0].z).shape == (5, 5) and np.asarray(traces[1].z).shape == (2, 1)
     assert not traces[0].hoverongaps
+
+
+def test_scattered_labels_share_one_grid_with_a_text_per_cell():
+    grid = hover_grid(40, 40, 1)
+    cells = np.random.default_rng(0).integers(0, 10, (40, 40))
+    texts = {k: f"class {k}" for k in range(1, 10)}
+    (trace,) = labelled_cells(
+        grid, cells, texts, values=np.full((40, 40, 1), 0.25), value_template=" %{customdata[0]}"
+    )
+    assert trace.hovertemplate == "%{customdata[1]} %{customdata[0]}<extra></extra>"
+    assert list(trace.customdata[3][4]) == [0.25, texts.get(cells[3, 4], "")]
+    assert np.isnan(np.asarray(trace.z)[cells == 0]).all()
 
 
 def test_encode_indexed_is_lossless_and_palette_based():
@@ -145,5 +159,7 @@ def test_wording():
 
 def test_stacked_layout_images_are_nudged_apart():
     photo = {"xref": "x", "x": 0, "sizex": 64, "yref": "y", "y": 0, "sizey": 48, "source": "asset:photo"}
-    layers = separate_stacked_images([photo, {**photo, "source": "asset:a"}, {**photo, "xref": "x2"}, {**photo, "source": "asset:b"}])
+    layers = separate_stacked_images(
+        [photo, {**photo, "source": "asset:a"}, {**photo, "xref": "x2"}, {**photo, "source": "asset:b"}]
+    )
     assert [image["x"] for image in layers] == [0, -0.001, 0, -0.002]

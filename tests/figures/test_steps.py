@@ -94,7 +94,9 @@ def test_descriptions_and_facts_are_filled(rendered):
     _, steps = rendered
     for step in steps:
         assert len(step.description) > 40, step.step.slug
-        assert step.facts and all(isinstance(v, (str, int, float)) for v in step.facts.values()), step.step.slug
+        assert step.facts and all(
+            isinstance(v, (str, int, float)) for v in step.facts.values()
+        ), step.step.slug
         json.dumps(step.facts)
 
 

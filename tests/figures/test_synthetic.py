@@ -58,7 +58,10 @@ def test_final_map_is_the_argmax_with_kept_masks_painted():
         ({"num_classes": 1}, lambda r: len(r.vocabulary) == 1 and r.candidates.prompts),
         ({"num_classes": 30}, lambda r: len(r.vocabulary) == 30 and r.vocabulary.names[29] == "class 29"),
         ({"one_pixel_region": True}, lambda r: 1 in [reg.size for reg in r.size_filter.kept]),
-        ({"height": 24, "width": 400}, lambda r: r.image.rgb.shape == (24, 400, 3) and len(r.dense.windows) == 18),
+        (
+            {"height": 24, "width": 400},
+            lambda r: r.image.rgb.shape == (24, 400, 3) and len(r.dense.windows) == 18,
+        ),
     ],
 )
 def test_variants(options, check):
