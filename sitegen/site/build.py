@@ -379,6 +379,9 @@ def build_site(
         raise SitegenError(f"no images in {images_dir} (looked for {extensions}); pass the folder that holds them")
     slugs = unique_slugs([path.name for path in found])
     output = OutputFolder(out, overwrite=overwrite, inputs=[images_dir])
+    site_root = Path(out).resolve()
+    if site_root == Path(cache_dir).resolve() or site_root in Path(cache_dir).resolve().parents:
+        raise SitegenError(f"the cache folder {cache_dir} is inside the output folder {out}; pass a --cache-dir outside it")
     cache = ResultCache(cache_dir, refresh=force)
     lazy = lazy_models if lazy_models is not None else LazyModels(models)
     title = f"sitegen: {Path(images_dir).resolve().name}"

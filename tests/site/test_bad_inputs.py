@@ -75,17 +75,22 @@ def make_corpus(folder):
     return good_names, bad
 
 
-@pytest.fixture
-def corpus(tmp_path):
-    folder = tmp_path / "images"
+OPTIONS_SMALL_LIMIT = dataclasses.replace(OPTIONS, max_pixels=MAX_PIXELS)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """The corpus and its first build: (images, good names, bad reasons, site, cache, report)."""
+    root = tmp_path_factory.mktemp("corpus")
+    folder = root / "images"
     folder.mkdir()
-    return folder, *make_corpus(folder)
+    good, bad = make_corpus(folder)
+    report, _ = build(folder, root / "site", root / "cache", options=OPTIONS_SMALL_LIMIT)
+    return folder, good, bad, root / "site", root / "cache", report
 
 
-def test_good_files_get_pages_and_bad_ones_are_reported_one_line_each(corpus, tmp_path):
-    folder, good, bad = corpus
-    out = tmp_path / "site"
-    report, _ = build(folder, out, tmp_path / "cache", options=dataclasses.replace(OPTIONS, max_pixels=MAX_PIXELS))
+def test_good_files_get_pages_and_bad_ones_are_reported_one_line_each(corpus):
+    folder, good, bad, out, _, report = corpus
     assert report.images == len(good) + len(bad)
     assert report.built == len(good)
     assert [f.name for f in report.failed] == sorted(bad)  # folder order
@@ -101,10 +106,8 @@ def test_good_files_get_pages_and_bad_ones_are_reported_one_line_each(corpus, tm
     assert pages == {f"images/{slugify(name)}.html" for name in good}
 
 
-def test_rotation_downscaling_and_frames_reach_the_site(corpus, tmp_path):
-    folder, good, bad = corpus
-    out = tmp_path / "site"
-    report, _ = build(folder, out, tmp_path / "cache", options=dataclasses.replace(OPTIONS, max_pixels=MAX_PIXELS))
+def test_rotation_downscaling_and_frames_reach_the_site(corpus):
+    _, _, _, out, _, report = corpus
 
     def final_shape(slug):
         with np.load(out / "images" / slug / "data" / "probabilities.npz") as data:
@@ -119,11 +122,9 @@ def test_rotation_downscaling_and_frames_reach_the_site(corpus, tmp_path):
     assert "--max-pixels 5,000" in (out / BUILD_LOG).read_text()
 
 
-def test_a_rebuild_reports_the_same_failures_without_running_a_model(corpus, tmp_path):
-    folder, good, bad = corpus
-    options = dataclasses.replace(OPTIONS, max_pixels=MAX_PIXELS)
-    first, _ = build(folder, tmp_path / "site", tmp_path / "cache", options=options)
-    second, models = build(folder, tmp_path / "site", tmp_path / "cache", options=options)
+def test_a_rebuild_reports_the_same_failures_without_running_a_model(corpus):
+    folder, good, _, out, cache, first = corpus
+    second, models = build(folder, out, cache, options=OPTIONS_SMALL_LIMIT)
     assert second.failed == first.failed
     assert (second.built, second.cached, models.loads) == (0, len(good), 0)
 

@@ -160,6 +160,12 @@ def test_an_output_folder_in_the_input_folder_is_refused_before_any_work(images,
     assert models.loads == 0
 
 
+def test_a_cache_folder_inside_the_site_is_refused(images, tmp_path):
+    with pytest.raises(SitegenError, match="cache folder .* is inside the output folder"):
+        build(images, tmp_path / "site", tmp_path / "site" / ".cache")
+    assert not (tmp_path / "site").exists()
+
+
 def test_a_second_build_on_a_folder_being_written_stops_at_once(images, tmp_path):
     out = tmp_path / "site"
     models = FakeModels(MODELS)
@@ -226,9 +232,11 @@ def test_the_real_models_with_random_weights_build_a_site_and_a_rebuild_loads_no
     images = tmp_path / "images"
     write_good_images(images, 2)
     models = ModelOptions(random_weights=True, device="cpu")
-    # Every pixel passes min_confidence 0, so every image has regions and SAM runs too.
-    options = dataclasses.replace(OPTIONS, short_side=224, window=224, stride=112, min_confidence=0.0)
-    windows = sum(len(sliding_windows(*resized_size(width, 48, 224), 224, 112)) for width in (64, 68))
+    # Resized to a short side of 112, both images are smaller than one 224 px window. Every pixel
+    # passes min_confidence 0, so every image has regions and SAM runs too.
+    options = dataclasses.replace(OPTIONS, short_side=112, window=224, stride=112, min_confidence=0.0)
+    windows = sum(len(sliding_windows(*resized_size(width, 48, 112), 224, 112)) for width in (64, 68))
+    assert windows == 2
     out, cache = tmp_path / "site", tmp_path / "cache"
     first = build_site(images, VOCABULARY, options, models, out, cache_dir=cache, quiet=True)
     assert (first.built, first.failed, first.model_loads) == (2, [], 2)
