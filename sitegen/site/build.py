@@ -95,9 +95,10 @@ def failure_of(path: Path, error: Exception) -> Failure:
     the file only. An unexpected exception is a bug and says so.
     """
     if isinstance(error, SitegenError):
-        reason = str(error).removeprefix(f"{path}: ").replace(str(path), path.name)
+        reason = str(error)
     else:
         reason = f"unexpected {type(error).__name__}: {error} (a bug in sitegen; please report it)"
+    reason = reason.removeprefix(f"{path}: ").replace(str(path), path.name)
     return Failure(name=path.name, reason=" ".join(reason.split()))
 
 

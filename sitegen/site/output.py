@@ -48,10 +48,6 @@ MANIFEST_FORMAT = 1
 LISTED_FOREIGN = 5
 
 
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
@@ -296,7 +292,7 @@ class OutputFolder:
         """
         self._require_open()
         target = self._target(relpath)
-        digest = sha256_bytes(data)
+        digest = hashlib.sha256(data).hexdigest()
         self._written[relpath] = digest
         if self._own.get(relpath) == digest:
             return False

@@ -103,12 +103,17 @@ class FakeSam:
 
 
 class FakeModels(LazyModels):
-    """``LazyModels`` whose models are the fakes above (loaded on first use, counted as loads)."""
+    """``LazyModels`` whose models are the fakes above (loaded on first use, counted as loads).
+
+    A subclass may set ``clip_type`` to another CLIP stand-in.
+    """
+
+    clip_type = FakeClip
 
     @property
     def clip(self):
         if self._clip is None:
-            self._clip = FakeClip()
+            self._clip = self.clip_type()
             self.loads += 1
         return self._clip
 

@@ -139,12 +139,7 @@ class ExplodingClip(FakeClip):
 
 
 class ExplodingModels(FakeModels):
-    @property
-    def clip(self):
-        if self._clip is None:
-            self._clip = ExplodingClip()
-            self.loads += 1
-        return self._clip
+    clip_type = ExplodingClip
 
 
 def test_an_unexpected_error_in_one_image_is_a_failure_and_the_rest_is_built(tmp_path):

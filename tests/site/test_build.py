@@ -27,15 +27,11 @@ def images(tmp_path):
     return folder
 
 
-def work(models: FakeModels) -> dict[str, int]:
-    return models.counters()
-
-
 def test_a_first_build_runs_each_model_once_and_writes_every_page(images, tmp_path):
     out = tmp_path / "site"
     report, models = build(images, out, tmp_path / "cache")
     assert (report.images, report.built, report.cached, report.failed, report.removed) == (3, 3, 0, [], [])
-    assert work(models) == {"model_loads": 2, "clip_forwards": 3, "text_encodings": 4, "sam_embeds": 3}
+    assert models.counters() == {"model_loads": 2, "clip_forwards": 3, "text_encodings": 4, "sam_embeds": 3}
     assert (report.model_loads, report.clip_forwards, report.sam_embeds) == (2, 3, 3)
     files = snapshot(out)
     for page in PAGES:
@@ -59,7 +55,7 @@ def test_a_second_build_with_nothing_changed_runs_no_model_and_rewrites_nothing(
         os.utime(path, (1_000_000, 1_000_000))
     report, models = build(images, out, cache)
     assert (report.built, report.cached) == (0, 3)
-    assert work(models) == {"model_loads": 0, "clip_forwards": 0, "text_encodings": 0, "sam_embeds": 0}
+    assert models.counters() == {"model_loads": 0, "clip_forwards": 0, "text_encodings": 0, "sam_embeds": 0}
     assert report.written in (0, 1)  # at most the build log, whose start time and run section may change
     after = snapshot(out)
     assert comparable(after) == comparable(before)
@@ -72,7 +68,7 @@ def test_a_threshold_change_reruns_only_the_stages_after_clip(images, tmp_path):
     build(images, out, cache)
     report, models = build(images, out, cache, options=dataclasses.replace(OPTIONS, iou_threshold=0.5))
     assert (report.built, report.cached) == (3, 0)
-    assert work(models) == {"model_loads": 1, "clip_forwards": 0, "text_encodings": 0, "sam_embeds": 3}
+    assert models.counters() == {"model_loads": 1, "clip_forwards": 0, "text_encodings": 0, "sam_embeds": 3}
     assert "--iou-threshold" in snapshot(out)["images/img0-png.html"].decode()
 
 
@@ -81,12 +77,12 @@ def test_a_presentation_change_rebuilds_pages_without_any_model(images, tmp_path
     build(images, out, cache)
     plain = snapshot(out)
     report, models = build(images, out, cache, per_class_details=True)
-    assert work(models)["model_loads"] == 0 and report.cached == 3
+    assert models.counters()["model_loads"] == 0 and report.cached == 3
     detailed = snapshot(out)
     added = sorted(set(detailed) - set(plain))
     assert added and all(path.startswith("images/") for path in added)
     report, models = build(images, out, cache)
-    assert work(models)["model_loads"] == 0
+    assert models.counters()["model_loads"] == 0
     assert sorted(report.removed) == added
     assert comparable(snapshot(out)) == comparable(plain)
 
@@ -97,7 +93,7 @@ def test_force_reruns_every_model_and_gives_the_same_site(images, tmp_path):
     before = snapshot(out)
     report, models = build(images, out, cache, force=True)
     assert (report.built, report.cached) == (3, 0)
-    assert work(models) == {"model_loads": 2, "clip_forwards": 3, "text_encodings": 4, "sam_embeds": 3}
+    assert models.counters() == {"model_loads": 2, "clip_forwards": 3, "text_encodings": 4, "sam_embeds": 3}
     assert comparable(snapshot(out)) == comparable(before)
 
 
@@ -107,7 +103,7 @@ def test_a_new_class_encodes_only_its_own_query(images, tmp_path):
     grown = Vocabulary(VOCABULARY.classes + (ClassSpec(3, "white", ("white",)),))
     report, models = build(images, out, cache, vocabulary=grown)
     assert models.clip.encoded == ["white"]
-    assert work(models)["clip_forwards"] == 3
+    assert models.counters()["clip_forwards"] == 3
     assert "classes/white.html" in snapshot(out)
 
 
