@@ -1,6 +1,9 @@
 """The command line: option parsing, errors as one line, and `sitegen run` end to end."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -70,19 +73,22 @@ def test_vocabulary_error_stops_before_models_and_names_the_line(tmp_path, monke
     assert "line 4" in message and "line 1" in message
 
 
-def test_missing_weights_offline_is_one_clear_message(tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    result = invoke(
-        "run", "--image", EXAMPLES / "images" / "coffee.png", "--vocabulary", "cup", "plate",
-        "--output", tmp_path / "out", "--prompt-templates", "single",
+def test_missing_weights_offline_is_one_clear_message(tmp_path):
+    # A fresh process: huggingface_hub reads HF_HOME and HF_HUB_OFFLINE when it is imported.
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf"),
+           "XDG_CACHE_HOME": str(tmp_path / "cache"), "COLUMNS": "200"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "sitegen", "run", "--image", str(EXAMPLES / "images" / "coffee.png"),
+         "--vocabulary", "cup", "plate", "--output", str(tmp_path / "out"), "--prompt-templates", "single"],
+        env=env, capture_output=True, text=True, timeout=120,
     )
-    assert result.exit_code == 1
-    message = result.output.strip()
-    assert "Traceback" not in message and len(message.splitlines()) == 1
-    assert "--random-weights" in message
+    assert completed.returncode == 1
+    message = completed.stderr.strip()
+    assert "Traceback" not in message and len(message.splitlines()) == 1, message
+    assert message.startswith("error: CLIP weights ViT-B-16-quickgelu")
+    assert "--random-weights" in message and "--clip-pretrained PATH" in message
     assert str(tmp_path / "hf") in message
+    assert not (tmp_path / "out" / "index.html").exists()
 
 
 @pytest.mark.slow
