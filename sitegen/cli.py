@@ -70,7 +70,7 @@ SHARED_OPTIONS: dict[str, tuple[type, tuple]] = {
     "seed": (int, _option(_M.seed, help="Seed for random weights and any sampling.", panel=MODELS)),
     # Output
     "per_class_details": (bool, _option(False, "--per-class-details", help="Also render a detailed view of every class.", panel=OUTPUT)),
-    "overwrite": (bool, _option(False, "--overwrite", help="Allow writing into a folder that holds files sitegen did not write (they are kept unless sitegen must replace one).", panel=OUTPUT)),
+    "overwrite": (bool, _option(False, "--overwrite", help="Allow writing into a folder that holds files sitegen did not write. They are never deleted or overwritten: one in the way of a page is renamed to NAME.orig.", panel=OUTPUT)),
     "quiet": (bool, _option(False, "--quiet", "-q", help="No progress bars.", panel=OUTPUT)),
 }
 PIPELINE_FIELDS = tuple(PipelineOptions.__dataclass_fields__)
