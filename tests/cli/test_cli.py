@@ -1,13 +1,10 @@
 """The command line: option parsing, errors as one line, and `sitegen run` end to end."""
 
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
-import pytest
 from typer.testing import CliRunner
 
 from sitegen.cli import app
@@ -89,50 +86,3 @@ def test_missing_weights_offline_is_one_clear_message(tmp_path):
     assert "--random-weights" in message and "--clip-pretrained PATH" in message
     assert str(tmp_path / "hf") in message
     assert not (tmp_path / "out" / "index.html").exists()
-
-
-@pytest.mark.slow
-def test_run_random_weights_writes_the_data_files(tmp_path):
-    out = tmp_path / "out"
-    result = invoke(
-        "run", "--image", EXAMPLES / "images" / "chelsea_cat.png",
-        "--vocabulary", "cat", "grass", "wall", "--output", out, "--random-weights",
-        "--prompt-templates", "single", "--min-confidence", "0", "--points-per-cluster", "2",
-        "--negative-points-per-cluster", "1", "--negative-confidence-threshold", "0", "--quiet",
-    )
-    assert result.exit_code == 0, result.output
-
-    probabilities = np.load(out / "data" / "confidences.npy")
-    assert probabilities.shape == (300, 451, 3) and probabilities.dtype == np.float32
-    assert probabilities.min() >= 0 and probabilities.max() <= 1
-
-    stats = json.loads((out / "data" / "statistics.json").read_text())
-    assert stats["random_weights"] is True
-    assert stats["image"] == {
-        "name": "chelsea_cat.png", "width": 451, "height": 300,
-        "original_width": 451, "original_height": 300, "warnings": [],
-    }
-    assert stats["parameters"]["min_confidence"] == 0
-    assert stats["parameters"]["points_per_cluster"] == 2
-    assert stats["models"]["clip_model"] == "ViT-B-16-quickgelu"
-    assert stats["prompt_templates"] == {"set": "single", "count": 1, "templates": ["a photo of a {}."]}
-    assert [c["name"] for c in stats["classes"]] == ["cat", "grass", "wall"]
-    assert {"clip_windows", "components", "sam_prompting", "final_segmentation"} <= set(stats["timings_seconds"])
-    # With min_confidence 0 every pixel passes: the passing pixels are the whole image.
-    assert stats["totals"]["passing_pixels"] == 300 * 451
-    assert sum(c["final_pixels"] for c in stats["classes"]) == 300 * 451
-
-    prompts = json.loads((out / "data" / "prompts.json").read_text())
-    assert prompts["image"] == "chelsea_cat.png" and prompts["prompt_mode"] == "joint"
-    assert len(prompts["prompts"]) == stats["totals"]["prompts"] == stats["totals"]["regions_kept"] > 0
-    for region in prompts["regions"]:
-        assert region["size"] >= 100
-        assert 1 <= len(region["positive"]) <= 2
-        x0, y0, x1, y1 = region["bbox"]
-        for x, y in region["positive"]:
-            assert x0 <= x < x1 and y0 <= y < y1
-        assert len(region["negative"]) == len(region["negative_classes"]) <= 1
-    for prompt in prompts["prompts"]:
-        assert len(prompt["scores"]) == 3
-        assert prompt["best_score"] == max(prompt["scores"])
-        assert prompt["kept"] == (prompt["suppressed_by"] is None)
