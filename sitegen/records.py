@@ -13,6 +13,7 @@ conventions, used everywhere in sitegen:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -91,20 +92,27 @@ class Vocabulary:
 class DenseSimilarity:
     """What the CLIP model computes for one image: raw cosines, before any softmax.
 
+    The cosines stay at the resolution the windows ran at (the resized image); stage 3's numpy
+    half resizes them to the image a few rows at a time while it takes the softmax, so a large
+    image never holds a full-resolution (H, W, Q) array of cosines.
+
     Attributes
     ----------
-    cosines : ndarray of shape (H, W, Q), dtype float32
-        Cosine similarity of every pixel with every query, window-averaged and resized to the
-        original image size.
+    cosines : ndarray of shape (h, w, Q), dtype float32
+        Cosine similarity of every resized-image pixel with every query, window-averaged.
     windows : ndarray of shape (N, 4), dtype int32
         Sliding-window boxes ``(x0, y0, x1, y1)`` in the resized image.
     resized_size : tuple of int
-        ``(width, height)`` of the image the windows ran on.
+        ``(width, height)`` of the image the windows ran on (``w``, ``h`` above).
+    image_size : tuple of int or None
+        ``(width, height)`` to resize the cosines to (the original image); None keeps them as
+        they are.
     """
 
     cosines: np.ndarray
     windows: np.ndarray
     resized_size: tuple[int, int]
+    image_size: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -113,8 +121,10 @@ class DensePrediction:
 
     Attributes
     ----------
-    similarities : ndarray of shape (H, W, C), dtype float32
-        Per class, the highest cosine over its queries (before softmax).
+    similarities : ndarray of shape (H, W, C), dtype float16
+        Per class, the highest cosine over its queries (before softmax). Only shown (step 4),
+        never computed with, so half precision (about 3 decimals, as the hover shows) halves
+        the largest array a big image holds after the probabilities.
     probabilities : ndarray of shape (H, W, C), dtype float32
         Softmax of ``logit_scale * cosine`` over all queries, then the max over each class's
         queries. Rows need not sum to 1 when a class has several queries.
@@ -130,9 +140,9 @@ class DensePrediction:
     windows: np.ndarray
     resized_size: tuple[int, int]
 
-    @property
+    @cached_property
     def confidence(self) -> np.ndarray:
-        """(H, W) float32: the probability of the winning class at each pixel."""
+        """(H, W) float32: the probability of the winning class at each pixel (computed once)."""
         return np.take_along_axis(self.probabilities, self.prediction[..., None], axis=2)[..., 0]
 
 

@@ -241,7 +241,7 @@ def _dense_prediction(
     probabilities = np.stack([probs[..., query_class == c].max(axis=2) for c in range(num_classes)], axis=2)
     resized = _resized_size(width, height, options.short_side)
     return DensePrediction(
-        similarities=similarities.astype(np.float32),
+        similarities=similarities.astype(np.float16),
         probabilities=probabilities.astype(np.float32),
         prediction=probabilities.argmax(axis=2).astype(np.int32),
         windows=_windows(resized, options.window, options.stride),

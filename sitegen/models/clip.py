@@ -24,9 +24,6 @@ from sitegen.records import DenseSimilarity
 #: Prompts encoded per text-tower call.
 TEXT_BATCH_SIZE = 256
 
-#: The final resize to the original size runs on this many elements at a time (memory bound).
-RESIZE_CHUNK_ELEMENTS = 1 << 26
-
 
 def load_clip(options: ModelOptions, device: str) -> DenseClip:
     """Build the CLIP model of ``options`` once, on ``device``, in eval mode.
@@ -201,8 +198,9 @@ class DenseClip:
         The image is resized (aspect kept, short side ``short_side``, long side at most 2048;
         bilinear, no antialias), normalised with CLIP's mean and std and cut into ``window``
         squares ``stride`` apart. Each window's patch cosines are upsampled bilinearly to the
-        window, windows are averaged where they overlap, and the average is resized bilinearly
-        to the original size.
+        window and windows are averaged where they overlap. The average stays at the resized
+        image's resolution: ``sitegen.pipeline.dense_prediction`` resizes it bilinearly to the
+        original size a few rows at a time, fused with the softmax, to bound memory.
 
         Parameters
         ----------
@@ -215,7 +213,8 @@ class DenseClip:
         Returns
         -------
         DenseSimilarity
-            ``cosines`` (H, W, Q) float32, ``windows`` (N, 4) int32 in the resized image.
+            ``cosines`` (h, w, Q) float32 at the resized image, ``windows`` (N, 4) int32 in the
+            resized image, ``image_size`` (W, H) of ``rgb``.
         """
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise ImageError(f"expected an (H, W, 3) uint8 RGB image, got {rgb.shape} {rgb.dtype}")
@@ -245,11 +244,12 @@ class DenseClip:
                 canvas[:, y0:y1, x0:x1] += cosines
                 count[y0:y1, x0:x1] += 1
         canvas /= count
-        return DenseSimilarity(_resize_channels_last(canvas, height, width), boxes, (new_width, new_height))
+        cosines = canvas.permute(1, 2, 0).cpu().numpy()
+        return DenseSimilarity(cosines, boxes, (new_width, new_height), image_size=(width, height))
 
     def _normalised(self, rgb: np.ndarray, width: int, height: int) -> torch.Tensor:
         """(3, height, width) float32: resized bilinearly without antialias, CLIP-normalised."""
-        pixels = torch.from_numpy(rgb).to(self.device).permute(2, 0, 1)[None].float() / 255.0
+        pixels = torch.tensor(rgb, device=self.device).permute(2, 0, 1)[None].float() / 255.0  # a copy: rgb may be read-only
         pixels = F.interpolate(
             pixels, size=(height, width), mode="bilinear", align_corners=False, antialias=False
         )
@@ -309,18 +309,3 @@ class DenseClip:
         )
         patch_positions = patch_positions[0].flatten(1).T.to(class_position.dtype)
         return torch.cat([class_position, patch_positions])
-
-
-def _resize_channels_last(maps: torch.Tensor, height: int, width: int) -> np.ndarray:
-    """Resize (Q, h, w) maps bilinearly to (height, width, Q) float32, a few queries at a time.
-
-    Chunking keeps the peak at one output array plus a bounded slice, even for large images.
-    """
-    out = np.empty((height, width, len(maps)), np.float32)
-    step = max(1, RESIZE_CHUNK_ELEMENTS // (height * width))
-    for start in range(0, len(maps), step):
-        part = F.interpolate(
-            maps[None, start : start + step], size=(height, width), mode="bilinear", align_corners=False
-        )
-        out[:, :, start : start + step] = part[0].permute(1, 2, 0).cpu().numpy()
-    return out

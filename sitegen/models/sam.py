@@ -14,6 +14,11 @@ from sitegen.models.weights import load_sam_weights, sam_weights, weights_identi
 from sitegen.options import ModelOptions
 
 
+
+#: Candidate masks are kept at the image's full resolution, one byte per pixel; above this a run
+#: stops with a message instead of exhausting memory (many prompts on a very large image).
+MAX_CANDIDATE_BYTES = 4 * 2**30
+
 def load_sam(options: ModelOptions, device: str) -> SamPredictor:
     """Build the SAM 2 model of ``options`` once, on ``device``, in eval mode.
 
@@ -111,6 +116,13 @@ class SamPredictor:
                 f"got {len(points)} point arrays but {len(labels)} label arrays: pass one of each per prompt"
             )
         height, width = self._image_size
+        needed = len(points) * 3 * height * width
+        if needed > MAX_CANDIDATE_BYTES:
+            raise SitegenError(
+                f"{len(points)} SAM prompts x 3 candidate masks at {width}x{height} px would need "
+                f"{needed / 2**30:.1f} GiB (limit {MAX_CANDIDATE_BYTES / 2**30:.0f} GiB): raise --min-region-size "
+                "or --min-confidence for fewer regions, or lower --max-pixels"
+            )
         masks = np.zeros((len(points), 3, height, width), bool)
         scores = np.zeros((len(points), 3), np.float32)
         for indices in _batches_by_point_count(points, labels, batch_size):

@@ -15,6 +15,7 @@ from sitegen.errors import ImageError, OptionsError, SitegenError
 from sitegen.models.clip import load_clip
 from sitegen.models.prompt_templates import get_prompt_templates
 from sitegen.options import ModelOptions
+from sitegen.pipeline.dense_prediction import predict_dense
 
 LOGIT_SCALE = 40.0
 
@@ -70,7 +71,7 @@ def _reference_patch_features(model, crop: torch.Tensor) -> tuple[torch.Tensor, 
 
 
 def _reference_cosines(model, rgb, text, short_side, window, stride) -> np.ndarray:
-    """(H, W, Q) cosines: mmseg-style resize and slide inference, one window at a time."""
+    """(h, w, Q) window-averaged cosines of the resized image: mmseg-style slide inference."""
     height, width = rgb.shape[:2]
     scale = min(2048 / max(height, width), short_side / min(height, width))
     new_h, new_w = int(height * scale + 0.5), int(width * scale + 0.5)
@@ -92,8 +93,7 @@ def _reference_cosines(model, rgb, text, short_side, window, stride) -> np.ndarr
             logits = F.interpolate(logits, size=crop.shape[-2:], mode="bilinear", align_corners=False)
             preds += F.pad(logits, (x1, new_w - x2, y1, new_h - y2))
             count[:, :, y1:y2, x1:x2] += 1
-    preds = F.interpolate(preds / count, size=(height, width), mode="bilinear", align_corners=False)
-    return preds[0].permute(1, 2, 0).numpy()
+    return (preds / count)[0].permute(1, 2, 0).numpy()
 
 
 @pytest.mark.parametrize(
@@ -115,12 +115,19 @@ def test_dense_similarity_matches_reference(dense_clip, height, width, short_sid
     )
     with torch.inference_mode():
         expected = _reference_cosines(dense_clip.model, rgb, text, short_side, window, stride)
-    assert result.cosines.shape == (height, width, 4) and result.cosines.dtype == np.float32
+    assert result.cosines.shape == expected.shape and result.cosines.dtype == np.float32
+    assert result.image_size == (width, height)
     assert len(result.windows) == windows == dense_clip.forward_count - before
-    probabilities = torch.softmax(LOGIT_SCALE * torch.from_numpy(result.cosines), dim=-1)
-    expected_probabilities = torch.softmax(LOGIT_SCALE * torch.from_numpy(expected), dim=-1)
-    assert float((probabilities - expected_probabilities).abs().max()) < 1e-4
     assert np.abs(result.cosines - expected).max() < 1e-5
+    # At the original size: the pipeline's fused resize + softmax against torch's resize of the
+    # reference canvas, then a plain softmax.
+    full = F.interpolate(
+        torch.from_numpy(expected).permute(2, 0, 1)[None], size=(height, width), mode="bilinear", align_corners=False
+    )[0].permute(1, 2, 0)
+    expected_probabilities = torch.softmax(LOGIT_SCALE * full, dim=-1).numpy()
+    dense = predict_dense(result, np.arange(4), 4, LOGIT_SCALE)
+    assert dense.probabilities.shape == (height, width, 4)
+    assert np.abs(dense.probabilities - expected_probabilities).max() < 1e-4
     assert float(expected_probabilities.max() - expected_probabilities.min()) > 0.05  # the maps carry signal
 
 

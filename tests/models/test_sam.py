@@ -62,6 +62,18 @@ def test_no_prompts_gives_empty_arrays(sam):
     assert scores.shape == (0, 3) and scores.dtype == np.float32
 
 
+def test_too_many_full_resolution_masks_stop_with_a_message(sam, monkeypatch):
+    from sitegen.models import sam as sam_module
+
+    # Five prompts need 5 x 3 x 96 x 128 = 184,320 bytes of masks; four fit under the limit.
+    monkeypatch.setattr(sam_module, "MAX_CANDIDATE_BYTES", 4 * 3 * HEIGHT * WIDTH)
+    points, labels = [p for p, _ in PROMPTS[:5]], [l for _, l in PROMPTS[:5]]
+    with pytest.raises(SitegenError, match=r"^5 SAM prompts x 3 candidate masks at 128x96 px .*--min-region-size"):
+        sam.predict(points, labels)
+    masks, _ = sam.predict(points[:4], labels[:4])
+    assert masks.shape == (4, 3, HEIGHT, WIDTH)
+
+
 def test_malformed_prompts_are_refused(sam):
     with pytest.raises(SitegenError, match="label arrays"):
         sam.predict([np.zeros((1, 2), np.float32)], [])

@@ -22,7 +22,7 @@ def test_softmax_over_all_queries_then_max_per_class_by_hand():
     np.testing.assert_allclose(dense.probabilities, [[[0.4, 0.4], [1 / 7, 4 / 7]]], rtol=1e-6)
     np.testing.assert_array_equal(dense.similarities, [[[1.0, 1.0], [0.0, 2.0]]])
     np.testing.assert_array_equal(dense.prediction, [[0, 1]])
-    assert dense.probabilities.dtype == np.float32 and dense.similarities.dtype == np.float32
+    assert dense.probabilities.dtype == np.float32 and dense.similarities.dtype == np.float16
     assert dense.prediction.dtype == np.int32
     assert dense.windows is WINDOWS and dense.resized_size == (2, 1)
 
@@ -38,7 +38,7 @@ def test_chunked_rows_match_a_plain_softmax(monkeypatch):
     softmax = np.exp(logits) / np.exp(logits).sum(axis=2, keepdims=True)
     expected = np.stack([softmax[..., query_class == c].max(axis=2) for c in range(3)], axis=2)
     np.testing.assert_allclose(dense.probabilities, expected, rtol=1e-5, atol=1e-7)
-    np.testing.assert_array_equal(dense.similarities[..., 2], np.maximum(cosines[..., 0], cosines[..., 2]))
+    np.testing.assert_array_equal(dense.similarities[..., 2], np.maximum(cosines[..., 0], cosines[..., 2]).astype(np.float16))
     np.testing.assert_array_equal(dense.prediction, expected.argmax(axis=2))
 
 
@@ -51,3 +51,22 @@ def test_huge_logits_stay_finite():
 def test_every_class_needs_a_query_of_its_own(query_class):
     with pytest.raises(ValueError, match="query"):
         predict_dense(similarity([[[0.1, 0.2]]]), np.array(query_class), 2, 40.0)
+
+
+def test_resize_to_the_image_matches_torch_bilinear_then_softmax():
+    import torch
+
+    rng = np.random.default_rng(3)
+    canvas = rng.uniform(-0.3, 0.4, size=(7, 11, 5)).astype(np.float32)
+    query_class = np.array([0, 1, 1, 2, 0])
+    for width, height in [(23, 13), (11, 7), (5, 3), (40, 9)]:
+        record = DenseSimilarity(canvas, WINDOWS, (11, 7), image_size=(width, height))
+        dense = predict_dense(record, query_class, 3, 40.0)
+        resized = torch.nn.functional.interpolate(
+            torch.from_numpy(canvas).permute(2, 0, 1)[None], size=(height, width), mode="bilinear", align_corners=False
+        )[0].permute(1, 2, 0)
+        softmax = torch.softmax(40.0 * resized.double(), dim=-1).numpy()
+        expected = np.stack([softmax[..., query_class == c].max(axis=2) for c in range(3)], axis=2)
+        assert dense.probabilities.shape == (height, width, 3)
+        np.testing.assert_allclose(dense.probabilities, expected, atol=2e-6)
+        np.testing.assert_allclose(dense.similarities[..., 1], resized.numpy()[..., 1:3].max(axis=2), atol=5e-4)
