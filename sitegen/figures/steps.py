@@ -2,56 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
-from sitegen.figures import (
-    step01_raw_image,
-    step02_text_prompts,
-    step03_sclip_patches,
-    step04_similarity,
-    step05_confidence_maps,
-    step06_dense_prediction,
-    step07_prediction_confidences,
-    step08_thresholding,
-    step09_connected_components,
-    step10_size_filter,
-    step11_positive_prompts,
-    step12_negative_prompts,
-    step13_sam_prompting,
-    step14_sam_candidates,
-    step15_mask_selection,
-    step16_overlap_resolution,
-    step17_final_segmentation,
-    step18_comparison_grid,
-)
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import STEPS, RenderedStep, StepInfo
 from sitegen.records import PipelineResult
 
 __all__ = ["STEPS", "RenderedStep", "StepInfo", "render_step", "render_steps"]
 
+#: Step ``NN_name`` is drawn by ``render`` in ``sitegen/figures/stepNN_name.py``: the registry
+#: and the file names cannot drift apart.
 RENDERERS: dict[str, Callable[[PipelineResult, Palette], RenderedStep]] = {
-    module.STEP.slug: module.render
-    for module in (
-        step01_raw_image,
-        step02_text_prompts,
-        step03_sclip_patches,
-        step04_similarity,
-        step05_confidence_maps,
-        step06_dense_prediction,
-        step07_prediction_confidences,
-        step08_thresholding,
-        step09_connected_components,
-        step10_size_filter,
-        step11_positive_prompts,
-        step12_negative_prompts,
-        step13_sam_prompting,
-        step14_sam_candidates,
-        step15_mask_selection,
-        step16_overlap_resolution,
-        step17_final_segmentation,
-        step18_comparison_grid,
-    )
+    step.slug: importlib.import_module(f"sitegen.figures.step{step.slug}").render for step in STEPS
 }
 
 

@@ -130,3 +130,13 @@ def test_tiny_images_are_enlarged_and_wide_images_capped():
 def test_a_short_palette_is_refused():
     with pytest.raises(ValueError, match="make_palette"):
         render_step(STEPS[5], make_result(num_classes=4), make_palette(3))
+
+
+def test_each_step_module_is_named_by_its_step():
+    import importlib
+
+    from sitegen.figures import STEPS
+
+    for number, step in enumerate(STEPS, start=1):
+        module = importlib.import_module(f"sitegen.figures.step{step.slug}")
+        assert module.STEP == step and step.number == number
