@@ -19,7 +19,8 @@ what this particular run did.
 
 A bad image never stops the build: any error while handling one image (a ``SitegenError`` such as
 an undecodable file, or an unexpected exception) becomes a ``Failure`` with one line, listed on
-the index page, in the log and in the report; only Ctrl-C (``KeyboardInterrupt``) stops the loop.
+the index page, in the log and in the report. Only Ctrl-C (``KeyboardInterrupt``) and the errors
+that concern the whole run (``RUN_ERRORS``: missing weights, an option the models refuse) stop it.
 Whether failures change the exit code is the CLI's choice (``--strict``).
 """
 
@@ -35,7 +36,7 @@ from pathlib import Path
 from rich.console import Console
 
 from sitegen import __version__
-from sitegen.errors import SitegenError
+from sitegen.errors import OptionsError, OutputError, SitegenError, WeightsError
 from sitegen.options import ModelOptions, PipelineOptions
 from sitegen.records import PipelineResult, Vocabulary
 from sitegen.site.cache import ResultCache, clip_identity, model_identity
@@ -47,6 +48,8 @@ __all__ = ["IMAGE_EXTENSIONS", "BUILD_LOG", "BuildReport", "build_site", "find_i
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
 BUILD_LOG = "build-log.txt"
+#: Errors that no other image would escape either: they stop the build instead of failing one image.
+RUN_ERRORS = (WeightsError, OptionsError, OutputError)
 #: The heading after which build-log.txt describes this run rather than the site.
 RUN_SECTION = "this run"
 
@@ -170,6 +173,8 @@ class _SiteBuilder:
                     self.console.print(f"[yellow]warning:[/] {warning}")
             steps, class_details = self._figures(result, key)
             ready = _Pending(path, result, summarize_image(result, slug, self.site), steps, class_details)
+        except RUN_ERRORS:
+            raise  # about the whole run (no weights, a bad option), not this image: stop, one message
         except Exception as error:  # noqa: BLE001 -- one bad image never stops the build
             self._fail(path, error)
             return

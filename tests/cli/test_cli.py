@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from sitegen.cli import app
@@ -70,13 +71,18 @@ def test_vocabulary_error_stops_before_models_and_names_the_line(tmp_path, monke
     assert "line 4" in message and "line 1" in message
 
 
-def test_missing_weights_offline_is_one_clear_message(tmp_path):
+@pytest.mark.parametrize("command", ["run", "build"])
+def test_missing_weights_offline_is_one_clear_message(tmp_path, command):
     # A fresh process: huggingface_hub reads HF_HOME and HF_HUB_OFFLINE when it is imported.
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf"),
            "XDG_CACHE_HOME": str(tmp_path / "cache"), "COLUMNS": "200"}
+    where = (
+        ["run", "--image", str(EXAMPLES / "images" / "coffee.png"), "--output", str(tmp_path / "out")]
+        if command == "run"
+        else ["build", str(EXAMPLES / "images"), "--out", str(tmp_path / "out"), "--quiet"]
+    )
     completed = subprocess.run(
-        [sys.executable, "-m", "sitegen", "run", "--image", str(EXAMPLES / "images" / "coffee.png"),
-         "--vocabulary", "cup", "plate", "--output", str(tmp_path / "out"), "--prompt-templates", "single"],
+        [sys.executable, "-m", "sitegen", *where, "--vocabulary", "cup", "plate", "--prompt-templates", "single"],
         env=env, capture_output=True, text=True, timeout=120,
     )
     assert completed.returncode == 1
