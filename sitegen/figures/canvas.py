@@ -21,6 +21,9 @@ MARGIN = 24
 GAP = 16
 MIN_WIDTH = 560
 
+PNG_LEVEL = 6
+JPEG_QUALITY = 82
+
 TITLE_SIZE = 24
 CAPTION_SIZE = 16
 TEXT_SIZE = 15
@@ -115,9 +118,23 @@ def wrap_text(text: str, size: int, width: int) -> list[str]:
 
 
 def encode_png(rgb: np.ndarray) -> bytes:
-    """PNG bytes of an (H, W, 3) or (H, W, 4) uint8 array."""
+    """Lossless PNG bytes of an (H, W, 3) or (H, W, 4) uint8 array (the paper-ready figures).
+
+    zlib level 6 without Pillow's ``optimize``: on the example site level 9 (or ``optimize``)
+    saved 2.6 % of the step PNGs' bytes for 4.8 times the encoding time.
+    """
     buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgb)).save(buffer, format="PNG")
+    Image.fromarray(np.ascontiguousarray(rgb)).save(buffer, format="PNG", compress_level=PNG_LEVEL, optimize=False)
+    return buffer.getvalue()
+
+
+def encode_jpeg(rgb: np.ndarray) -> bytes:
+    """JPEG bytes of an (H, W, 3) uint8 array: for previews only, never for a paper figure.
+
+    A thumbnail over a photo is about a sixth of its PNG's bytes at quality ``JPEG_QUALITY``.
+    """
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb)).save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
     return buffer.getvalue()
 
 
@@ -250,25 +267,35 @@ def _row_spans(count: int, columns: int, breaks: tuple[int, ...]) -> list[tuple[
     return spans
 
 
-def _colour_bar_height() -> int:
-    return 16 + 6 + line_height(TEXT_SIZE) * 2
+def _colour_bar_height(bar: ColourBar) -> int:
+    """The ramp, its end values and label below it and, with marks, a line of mark labels above."""
+    return (line_height(TEXT_SIZE) if bar.marks else 0) + 16 + 6 + line_height(TEXT_SIZE) * 2
 
 
 def _draw_colour_bar(canvas: Image.Image, bar: ColourBar, x: int, y: int, width: int) -> None:
+    """Draw ``bar`` with its top-left corner at (x, y).
+
+    Mark labels sit above the ramp, kept inside its width, so they never cover the end values
+    below it (a min_confidence of 0.1 is right next to the 0).
+    """
     draw = ImageDraw.Draw(canvas)
+    small = font(TEXT_SIZE)
+    if bar.marks:
+        y += line_height(TEXT_SIZE)
     positions = np.linspace(0, len(bar.ramp) - 1, width).round().astype(int)
     strip = np.repeat(bar.ramp[positions][None], 16, axis=0)
     canvas.paste(Image.fromarray(strip), (x, y))
     draw.rectangle((x, y, x + width - 1, y + 15), outline=MUTED)
     text_y = y + 16 + 4
-    small = font(TEXT_SIZE)
     draw.text((x, text_y), f"{bar.vmin:g}", font=small, fill=INK)
     draw.text((x + width, text_y), f"{bar.vmax:g}", font=small, fill=INK, anchor="ra")
     draw.text((x + width // 2, text_y + line_height(TEXT_SIZE)), bar.label, font=small, fill=INK, anchor="ma")
     for value, label in bar.marks:
         mx = x + int(round((value - bar.vmin) / (bar.vmax - bar.vmin or 1.0) * (width - 1)))
         draw.line((mx, y - 4, mx, y + 19), fill=BANNER_RED, width=3)
-        draw.text((mx, text_y), label, font=small, fill=BANNER_RED, anchor="ma")
+        half = text_width(label, TEXT_SIZE) / 2
+        centre = min(max(mx, x + half), x + width - half)
+        draw.text((centre, y - 5), label, font=small, fill=BANNER_RED, anchor="md")
 
 
 def compose(
@@ -313,7 +340,7 @@ def compose(
     height = (BANNER_HEIGHT if random_weights else 0) + MARGIN
     height += len(title_lines) * line_height(TITLE_SIZE) + GAP
     height += sum(c + 4 + r + GAP for c, r in zip(caption_heights, row_heights))
-    height += (_colour_bar_height() + GAP) if colour_bar else 0
+    height += (_colour_bar_height(colour_bar) + GAP) if colour_bar else 0
     height += len(legend_rows) * line_height(TEXT_SIZE) + (GAP if legend_rows else 0)
     height += sum(len(lines) * line_height(TEXT_SIZE) + 6 for lines in note_lines)
     height += MARGIN
@@ -338,7 +365,7 @@ def compose(
     if colour_bar:
         bar_width = min(content, 480)
         _draw_colour_bar(canvas, colour_bar, MARGIN, y + 4, bar_width)
-        y += _colour_bar_height() + GAP
+        y += _colour_bar_height(colour_bar) + GAP
     for legend_row in legend_rows:
         for item, offset in legend_row:
             centre_y = y + line_height(TEXT_SIZE) // 2

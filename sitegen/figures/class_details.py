@@ -40,7 +40,7 @@ from sitegen.figures.overlay import (
 )
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import ClassDetails
-from sitegen.figures.step14_sam_candidates import CELL_MAX, candidate_picture, crop_box
+from sitegen.figures.step14_sam_candidates import CELL_SIDE, candidate_picture, crop_box
 from sitegen.figures.views import draw_prompts, message_picture, panel_frame, regions_picture
 from sitegen.figures.wording import count, percent
 from sitegen.records import PipelineResult
@@ -155,7 +155,7 @@ def _candidates(result: PipelineResult, palette: Palette, c: int) -> list[Panel]
         box = crop_box(
             result.candidates.masks[prompt.index], prompt.points, result.candidates.masks.shape[2:]
         )
-        frame = Frame.fit(box[3] - box[1], box[2] - box[0], CELL_MAX[1], CELL_MAX[0])
+        frame = Frame.fit(box[3] - box[1], box[2] - box[0], CELL_SIDE, CELL_SIDE)
         best = int(result.selection.best[prompt.index])
         for k in range(3):
             score = result.candidates.scores[prompt.index, k]

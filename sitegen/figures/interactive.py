@@ -36,6 +36,9 @@ PHOTO_ASSET = "photo"
 ASSET_MAX_SIDE = 800
 HOVER_LONG_SIDE = 64
 HOVER_VALUE_BUDGET = 8_192
+#: Figures are laid out for pictures this many px across, with this much room for the rest.
+DESIGN_WIDTH = 760
+FRAME_HEIGHT = 170
 PATH_MAX_SIDE = 256
 MIN_PATH_SIDE = 32
 PATH_BUDGET = 40_000
@@ -150,7 +153,7 @@ def image_layout(width: int, height: int, title: str) -> go.Layout:
             "scaleratio": 1,
             "title": {"text": "y (px)"},
         },
-        height=figure_height(width, height),
+        **figure_size(width, height),
         margin={"l": 60, "r": 20, "t": 60, "b": 50},
         hovermode="closest",
         legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "itemclick": "toggle"},
@@ -159,10 +162,20 @@ def image_layout(width: int, height: int, title: str) -> go.Layout:
     )
 
 
-def figure_height(width: int, height: int, columns: int = 1, rows: int = 1) -> int:
-    """Pixel height that shows ``rows x columns`` images of ``width x height`` at about 760 px wide."""
+def figure_size(width: int, height: int, columns: int = 1, rows: int = 1, extra: int = 0) -> dict:
+    """Layout entries sizing a figure of ``rows x columns`` images of ``width x height`` px.
+
+    ``height``: the pictures at about ``DESIGN_WIDTH`` px across (between 260 and 760 px high),
+    plus ``FRAME_HEIGHT + extra`` px for the title, axes and legend. ``meta.picture_height``
+    tells the page which part of that is pictures: on a narrower screen sitegen.js shrinks that
+    part in proportion (the pictures keep their aspect, so the rest would be empty space).
+    """
     aspect = (height * rows) / (width * columns)
-    return int(np.clip(760 * aspect, 260, 760)) + 170
+    pictures = int(np.clip(DESIGN_WIDTH * aspect, 260, 760))
+    return {
+        "height": pictures + FRAME_HEIGHT + extra,
+        "meta": {"picture_height": pictures, "design_width": DESIGN_WIDTH},
+    }
 
 
 def layout_image(
@@ -268,14 +281,17 @@ def labelled_cells(
     value_template: str = "",
     axes: str = "",
 ) -> list[go.Heatmap]:
-    """Hover texts for the labelled cells of a grid, in whichever of two layouts is lighter.
+    """Hover texts for the labelled cells of a grid, each label in whichever layout is lighter.
 
-    * one transparent heatmap per label over the label's bounding box, its text sent once: light
+    * a transparent heatmap of its own over the label's bounding box, its text sent once: light
       for compact labels (regions, masks); ``groups`` ties each to a legend group, so hiding a
       class in the legend hides its hover too;
-    * one heatmap with each cell's text in ``customdata``: light for scattered labels (the classes
-      of a noisy argmax), where bounding boxes would overlap.
+    * one heatmap shared by the other labels, over their joint bounding box, with each cell's
+      text in ``customdata``: light for scattered labels (the classes of a noisy argmax), whose
+      bounding boxes would be mostly empty.
 
+    Every label first takes the lighter of the two for itself; if the shared heatmap's empty
+    cells then cost more than it saves, the cheaper of "all on their own" and "all shared" wins.
     Cells whose label has no text (say 0 = nothing) get no hover.
 
     Parameters
@@ -290,23 +306,35 @@ def labelled_cells(
         Template before the text (may read ``%{x}``, ``%{y}``).
     """
     present = [label for label in np.unique(cells).tolist() if label in texts]
-    boxes = {}
-    for label in present:
-        rows, cols = np.nonzero(cells == label)
-        boxes[label] = (int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1)
     value_chars = 0 if values is None else values.shape[2] * VALUE_CHARS
-    named = np.isin(cells, present)
-    per_label = sum(
-        (r1 - r0) * (c1 - c0) * (CELL_CHARS + value_chars) + TRACE_CHARS + len(texts[label])
-        for label, (r0, r1, c0, c1) in boxes.items()
-    )
-    per_cell = cells.size * (CELL_CHARS + value_chars + 4) + sum(
-        len(texts[label]) * int((cells == label).sum()) for label in present
-    )
+    sizes = {label: int((cells == label).sum()) for label in present}
+    boxes = {label: _bounding_box(cells == label) for label in present}
+
+    def own_cost(label: int) -> float:
+        r0, r1, c0, c1 = boxes[label]
+        return (r1 - r0) * (c1 - c0) * (CELL_CHARS + value_chars) + TRACE_CHARS + len(texts[label])
+
+    def shared_cost(labels: list[int]) -> float:
+        if not labels:
+            return 0.0
+        r0, r1, c0, c1 = _bounding_box(np.isin(cells, labels))
+        filled = sum(sizes[label] * len(texts[label]) for label in labels)
+        return (r1 - r0) * (c1 - c0) * (CELL_CHARS + value_chars + 4) + filled + TRACE_CHARS
+
+    alone = [label for label in present if own_cost(label) <= sizes[label] * (len(texts[label]) + value_chars + 4)]
+    choices = [alone, present, []]
+    costs = [
+        sum(map(own_cost, own)) + shared_cost([label for label in present if label not in own]) for own in choices
+    ]
+    own_labels = choices[int(np.argmin(costs))]
+    shared_labels = [label for label in present if label not in own_labels]
+
     common = {"hoverongaps": False, "colorscale": TRANSPARENT, "showscale": False, "showlegend": False}
-    if per_label <= per_cell:
-        groups = groups or {}
-        return [
+    groups = groups or {}
+    traces = []
+    for label in own_labels:
+        r0, r1, c0, c1 = boxes[label]
+        traces.append(
             go.Heatmap(
                 z=np.where(cells[r0:r1, c0:c1] == label, 1.0, np.nan).astype(np.float32),
                 customdata=None if values is None else rounded(values[r0:r1, c0:c1]),
@@ -315,23 +343,32 @@ def labelled_cells(
                 **common,
                 **grid.placement(r0, c0, axes),
             )
-            for label, (r0, r1, c0, c1) in boxes.items()
-        ]
-    numbers = np.zeros(cells.shape + (0,)) if values is None else values
-    data = [
-        [[*row_values, texts.get(label, "")] for label, row_values in zip(row, value_row)]
-        for row, value_row in zip(cells.tolist(), rounded(numbers))
-    ]
-    text_index = numbers.shape[2]
-    return [
-        go.Heatmap(
-            z=np.where(named, 1.0, np.nan).astype(np.float32),
-            customdata=data,
-            hovertemplate=prefix + f"%{{customdata[{text_index}]}}" + value_template + "<extra></extra>",
-            **common,
-            **grid.placement(axes=axes),
         )
-    ]
+    if shared_labels:
+        r0, r1, c0, c1 = _bounding_box(np.isin(cells, shared_labels))
+        crop = cells[r0:r1, c0:c1]
+        numbers = np.zeros(crop.shape + (0,)) if values is None else values[r0:r1, c0:c1]
+        shown = {label: texts[label] for label in shared_labels}
+        data = [
+            [[*cell_values, shown.get(label, "")] for label, cell_values in zip(row, value_row)]
+            for row, value_row in zip(crop.tolist(), rounded(numbers))
+        ]
+        traces.append(
+            go.Heatmap(
+                z=np.where(np.isin(crop, shared_labels), 1.0, np.nan).astype(np.float32),
+                customdata=data,
+                hovertemplate=prefix + f"%{{customdata[{numbers.shape[2]}]}}" + value_template + "<extra></extra>",
+                **common,
+                **grid.placement(r0, c0, axes),
+            )
+        )
+    return traces
+
+
+def _bounding_box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """(row0, row1, col0, col1) of the True cells of a non-empty (R, K) mask, ends exclusive."""
+    rows, cols = np.nonzero(mask)
+    return int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1
 
 
 def _block_coverage(mask: np.ndarray, step: int) -> np.ndarray:
@@ -507,13 +544,17 @@ def colour_bar_trace(vmin: float, vmax: float, title: str) -> go.Scatter:
 def dropdown(
     labels: list[str], args: list[list], *, active: int = 0, method: str = "relayout", title: str = ""
 ) -> dict:
-    """An ``updatemenus`` dropdown above the plot; button i applies ``args[i]`` with ``method``."""
+    """An ``updatemenus`` dropdown above the plot; button i applies ``args[i]`` with ``method``.
+
+    It starts at the plot's left edge and may reach into the right margin: anchored on the right,
+    a menu wider than a phone's plot would push the plot off the page.
+    """
     return {
         "type": "dropdown",
         "direction": "down",
         "active": active,
-        "x": 1.0,
-        "xanchor": "right",
+        "x": 0.0,
+        "xanchor": "left",
         "y": 1.02,
         "yanchor": "bottom",
         "showactive": True,

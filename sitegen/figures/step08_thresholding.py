@@ -13,8 +13,8 @@ from sitegen.figures.canvas import Panel, compose
 from sitegen.figures.charts import histogram_chart
 from sitegen.figures.interactive import (
     FONT,
-    figure_height,
     figure_json,
+    figure_size,
     image_visibility,
     layer_asset,
     layout_image,
@@ -33,6 +33,9 @@ BINS = 50
 SLIDER_STEP = 0.05
 LAYER_MAX_SIDE = 160
 HISTOGRAM_GREY = (120, 120, 120)
+#: Below this page width the histogram goes under the picture, given this many px more height.
+NARROW_BELOW = 600
+STACKED_HISTOGRAM = 260
 
 
 def slider_thresholds(run_value: float) -> list[float]:
@@ -104,6 +107,22 @@ def _png(result: PipelineResult, palette: Palette, counts: np.ndarray, edges: np
     )
 
 
+def _size(width: int, height: int) -> dict:
+    """Height and meta: picture and histogram side by side, on a phone the histogram below."""
+    side_by_side = figure_size(width, height, columns=2, extra=60)
+    stacked = figure_size(width, height, extra=60 + STACKED_HISTOGRAM)
+    narrow = {
+        "height": stacked["height"],
+        "meta.picture_height": stacked["meta"]["picture_height"],
+        "xaxis.domain": [0, 1],
+        "yaxis.domain": [0.4, 1],
+        "xaxis2.domain": [0, 1],
+        "yaxis2.domain": [0, 0.26],
+        "sliders[0].pad.t": 80,
+    }
+    return {**side_by_side, "meta": {**side_by_side["meta"], "narrow": {"below": NARROW_BELOW, "layout": narrow}}}
+
+
 def _figure(
     result: PipelineResult, palette: Palette, counts: np.ndarray, edges: np.ndarray
 ) -> tuple[dict, dict[str, bytes]]:
@@ -121,7 +140,7 @@ def _figure(
 
     def status(t: float) -> str:
         n = int((confidence >= t).sum())
-        return f"min_confidence {t:g}: {n:,} px ({percent(n, confidence.size)}) pass"
+        return f"min_confidence {t:g}:<br>{n:,} px ({percent(n, confidence.size)}) pass"
 
     steps = [
         {
@@ -143,7 +162,7 @@ def _figure(
         template=go.layout.Template(),
         font=FONT,
         title={"text": "Pixels passing min_confidence (drag the slider)", "x": 0.01, "xanchor": "left"},
-        height=figure_height(width, height, columns=2) + 60,
+        **_size(width, height),
         margin={"l": 60, "r": 20, "t": 90, "b": 40},
         xaxis={**axis, "domain": [0, 0.58], "range": [0, width], "constrain": "domain"},
         yaxis={**axis, "range": [height, 0], "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},

@@ -11,8 +11,8 @@ from sitegen.figures.interactive import (
     PHOTO_ASSET,
     class_paths,
     dropdown,
-    figure_height,
     figure_json,
+    figure_size,
     layout_image,
     photo_asset,
     rounded,
@@ -28,9 +28,11 @@ from sitegen.records import PipelineResult, SamPrompt
 
 STEP = step_info("14_sam_candidates")
 #: The PNG and the figure show at most this many prompts (those of the most confident regions).
-PNG_PROMPTS = 12
+#: Three photo crops per prompt make the PNG heavy: 6 prompts at 240 px are 0.8 to 1.5 MB on the
+#: example site (random weights), 12 at up to 480 px were 2.6 to 3.6 MB.
+PNG_PROMPTS = 6
 FIGURE_PROMPTS = 60
-CELL_MAX = (220, 480)  # (height, width) of one candidate picture in the PNG
+CELL_SIDE = 240  # the long side of one candidate picture in the PNG, at most
 
 
 def crop_box(masks: np.ndarray, points: np.ndarray, shape: tuple[int, int]) -> tuple[int, int, int, int]:
@@ -83,9 +85,12 @@ def describe(result: PipelineResult) -> str:
     ]
     if len(prompts) > PNG_PROMPTS:
         lines.append(
-            f"The picture shows the prompts of the {PNG_PROMPTS} most confident regions out of {len(prompts)}; "
-            f"the interactive view lets you pick any of the {min(len(prompts), FIGURE_PROMPTS)} most confident."
+            f"The static picture shows {PNG_PROMPTS} of the {len(prompts)} prompts (those of the most confident "
+            f"regions); the interactive view lets you pick any of the {min(len(prompts), FIGURE_PROMPTS)} "
+            "most confident."
         )
+    else:
+        lines.append(f"The static picture shows all {count(len(prompts), 'prompt')}.")
     return paragraphs(lines)
 
 
@@ -95,7 +100,7 @@ def _png(result: PipelineResult, palette: Palette) -> bytes:
     panels = []
     for prompt in shown_prompts(result, PNG_PROMPTS):
         box = crop_box(candidates.masks[prompt.index], prompt.points, candidates.masks.shape[2:])
-        frame = Frame.fit(box[3] - box[1], box[2] - box[0], CELL_MAX[1], CELL_MAX[0])
+        frame = Frame.fit(box[3] - box[1], box[2] - box[0], CELL_SIDE, CELL_SIDE)
         best = int(np.argmax(candidates.scores[prompt.index]))
         for k in range(3):
             picture = candidate_picture(result, palette, prompt, k, frame, box)
@@ -149,7 +154,7 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict | None, dict
         "template": go.layout.Template(),
         "font": FONT,
         "title": {"text": title, "x": 0.01, "xanchor": "left"},
-        "height": figure_height(width, height, columns=3),
+        **figure_size(width, height, columns=3),
         "margin": {"l": 40, "r": 20, "t": 90, "b": 40},
         "showlegend": False,
         "hovermode": "closest",
@@ -182,8 +187,8 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict | None, dict
             relayout[f"shapes[{k}].path"] = paths[prompt.index, k] or "M0,0Z"
             relayout[f"shapes[{k}].fillcolor"] = colour
             relayout[f"shapes[{k}].line.color"] = colour
-            relayout[f"annotations[{k}].text"] = (
-                f"candidate {k}: {candidates.scores[prompt.index, k]:.3f}" + (" (best)" if k == best else "")
+            relayout[f"annotations[{k}].text"] = (  # two short lines fit three columns on a phone
+                f"candidate {k}:<br>{candidates.scores[prompt.index, k]:.3f}" + (" (best)" if k == best else "")
             )
         points = {
             "x": [rounded(prompt.points[:, 0] + 0.5, 1)] * 3,

@@ -10,8 +10,8 @@ from sitegen.figures.class_maps import viridis_bar
 from sitegen.figures.interactive import (
     FONT,
     PHOTO_ASSET,
-    figure_height,
     figure_json,
+    figure_size,
     heatmap_asset,
     hover_grid,
     hover_trace,
@@ -79,7 +79,7 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict, dict[str, b
         "template": go.layout.Template(),
         "font": FONT,
         "title": {"text": "Comparison (zoom one panel, all follow)", "x": 0.01, "xanchor": "left"},
-        "height": figure_height(width, height, columns=2, rows=2),
+        **figure_size(width, height, columns=2, rows=2),
         "margin": {"l": 50, "r": 20, "t": 70, "b": 40},
         "showlegend": False,
         "hovermode": "closest",

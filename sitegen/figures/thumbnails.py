@@ -1,10 +1,14 @@
-"""Small pictures for the site's index and class pages (long side at most ``max_side``)."""
+"""Small pictures for the site's index and class pages (long side at most ``max_side``).
+
+Previews, not paper figures: they are JPEGs (about a sixth of a PNG's bytes over a photo); the
+lossless pictures are the step PNGs and the per-class detail PNGs.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from sitegen.figures.canvas import encode_png, with_banner
+from sitegen.figures.canvas import encode_jpeg, with_banner
 from sitegen.figures.overlay import Frame, heatmap, outline, paint
 from sitegen.figures.palette import Palette
 from sitegen.figures.views import class_overlay
@@ -18,14 +22,14 @@ def _frame(result: PipelineResult, max_side: int) -> Frame:
 
 
 def render_thumbnail(result: PipelineResult, palette: Palette, max_side: int = THUMBNAIL_SIDE) -> bytes:
-    """The final segmentation over the image, for the index grid (PNG bytes)."""
+    """The final segmentation over the image, for the index grid (JPEG bytes)."""
     frame = _frame(result, max_side)
     picture = class_overlay(frame, result.image.rgb, result.final.labels, palette)
-    return encode_png(with_banner(picture, result.models.random_weights))
+    return encode_jpeg(with_banner(picture, result.models.random_weights))
 
 
 def render_class_thumbnails(result: PipelineResult, palette: Palette, class_index: int) -> dict[str, bytes]:
-    """PNGs of one class in one image: ``confidence`` (its probability, viridis 0 to 1) and
+    """JPEGs of one class in one image: ``confidence`` (its probability, viridis 0 to 1) and
     ``mask`` (its final mask over the image, in its colour).
 
     Raises IndexError for a class index the run does not have.
@@ -40,6 +44,6 @@ def render_class_thumbnails(result: PipelineResult, palette: Palette, class_inde
     picture = paint(picture, outline(mask), colour)
     random_weights = result.models.random_weights
     return {
-        "confidence": encode_png(with_banner(confidence, random_weights)),
-        "mask": encode_png(with_banner(np.ascontiguousarray(picture), random_weights)),
+        "confidence": encode_jpeg(with_banner(confidence, random_weights)),
+        "mask": encode_jpeg(with_banner(np.ascontiguousarray(picture), random_weights)),
     }

@@ -9,15 +9,17 @@ Layout of a built site::
     index.html                      classes/<class>.html         static/...   .nojekyll
     images/<slug>.html              images/<slug>/steps/NN_name.png
     images/<slug>/figures.js        images/<slug>/assets/<name>-<hash>.png
-    images/<slug>/thumb.png         images/<slug>/class_<i>_confidence.png, class_<i>_mask.png
+    images/<slug>/thumb.jpg         images/<slug>/class_<i>_confidence.jpg, class_<i>_mask.jpg
     images/<slug>/data/...          images/<slug>/per_class/class_<i>_<class>.png
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import posixpath
 import struct
+from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -35,6 +37,10 @@ if TYPE_CHECKING:
     from sitegen.figures import ClassDetails, Palette, RenderedStep
 
 RANDOM_WEIGHTS_WARNING = "Random weights: masks are meaningless"
+
+#: A value that several figures of one image repeat is written once in figures.js from this many
+#: JSON characters up (smaller ones cost less than the reference and the lookup).
+SHARED_MIN_CHARS = 200
 
 #: What each downloadable data file holds (site pages and ``sitegen run`` pages).
 DATA_DESCRIPTIONS = {
@@ -219,15 +225,15 @@ def summarize_image(result: PipelineResult, slug: str, site: SiteInfo) -> ImageS
                 mean_confidence=row["mean_confidence"],
                 region_areas=tuple(int(r.size) for r in regions),
                 region_confidences=tuple(round(float(r.confidence), 4) for r in regions),
-                confidence_thumbnail=f"{folder}/class_{i}_confidence.png" if found else None,
-                mask_thumbnail=f"{folder}/class_{i}_mask.png" if found else None,
+                confidence_thumbnail=f"{folder}/class_{i}_confidence.jpg" if found else None,
+                mask_thumbnail=f"{folder}/class_{i}_mask.jpg" if found else None,
             )
         )
     return ImageSummary(
         name=result.image.name,
         slug=slug,
         page=image_page_path(slug),
-        thumbnail=f"{folder}/thumb.png",
+        thumbnail=f"{folder}/thumb.jpg",
         width=result.image.width,
         height=result.image.height,
         total_masks=sum(c.masks for c in classes),
@@ -282,18 +288,6 @@ def _base_context(site: SiteInfo, page: str, title: str) -> dict:
     }
 
 
-def _asset_paths(assets: dict[str, bytes], folder: str) -> dict[str, str]:
-    """Each asset's path under ``folder``, named by its slug and a hash of its bytes.
-
-    Figures of one image share pictures (the photo is in most steps): equal bytes under an equal
-    name become one file, and different bytes never overwrite each other.
-    """
-    return {
-        name: f"{folder}/{slugify(name.removesuffix('.png'))}-{hashlib.sha256(data).hexdigest()[:12]}.png"
-        for name, data in assets.items()
-    }
-
-
 def _resolve_assets(figure: dict, urls: dict[str, str], owner: str) -> dict:
     """A copy of a Plotly figure whose ``asset:<name>`` image sources are replaced by URLs."""
     layout = figure.get("layout") or {}
@@ -312,13 +306,84 @@ def _resolve_assets(figure: dict, urls: dict[str, str], owner: str) -> dict:
 
 
 def _place_figures(
-    figures: dict[str, dict], assets: dict[str, bytes], folder: str, page: str, owner: str
+    figures: dict[str, dict], assets: dict[str, bytes], folder: str, page: str, owner: str, emitted: dict[str, str]
 ) -> tuple[dict[str, dict], dict[str, bytes]]:
-    """Emit ``assets`` under ``folder`` and point the figures' asset references at them."""
-    paths = _asset_paths(assets, folder)
-    urls = {name: _href(page, path) for name, path in paths.items()}
-    files = {paths[name]: data for name, data in assets.items()}
+    """Emit ``assets`` under ``folder`` and point the figures' asset references at them.
+
+    ``emitted`` maps the sha256 of each asset already placed for this page to its path, and is
+    updated. Figures of one image share pictures (the photo is in most steps, and two layers of
+    different names can be the same picture): equal bytes become one file, named after the first
+    name they came with, which the browser loads once; different bytes never overwrite each other.
+    """
+    files, urls = {}, {}
+    for name, data in assets.items():
+        digest = hashlib.sha256(data).hexdigest()
+        if digest not in emitted:
+            emitted[digest] = f"{folder}/{slugify(name.removesuffix('.png'))}-{digest[:12]}.png"
+            files[emitted[digest]] = data
+        urls[name] = _href(page, emitted[digest])
     return {key: _resolve_assets(figure, urls, owner) for key, figure in figures.items()}, files
+
+
+def _json_text(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _share_repeats(figures: dict[str, dict]) -> tuple[dict[str, dict], list]:
+    """Figures with each repeated value of at least ``SHARED_MIN_CHARS`` written once.
+
+    Returns the figures and the shared values; ``{"$shared": i}`` stands for shared value ``i``
+    wherever it occurred (shared values may hold references too). Values are compared by their
+    JSON text, so only exact repeats are shared.
+    """
+    counts: Counter[str] = Counter()
+
+    def count(value: object) -> None:
+        text = _json_text(value)
+        if len(text) < SHARED_MIN_CHARS:
+            return
+        counts[text] += 1
+        if counts[text] == 1:
+            for child in value.values() if isinstance(value, dict) else value if isinstance(value, list) else ():
+                count(child)
+
+    count(figures)
+    shared: list = []
+    index: dict[str, int] = {}
+
+    def children(value: object) -> object:
+        if isinstance(value, dict):
+            return {key: replace(child) for key, child in value.items()}
+        if isinstance(value, list):
+            return [replace(child) for child in value]
+        return value
+
+    def replace(value: object) -> object:
+        text = _json_text(value)
+        if len(text) < SHARED_MIN_CHARS:
+            return value
+        if counts[text] < 2:
+            return children(value)
+        if text not in index:
+            entry = children(value)
+            index[text] = len(shared)
+            shared.append(entry)
+        return {"$shared": index[text]}
+
+    return {key: children(figure) for key, figure in figures.items()}, shared
+
+
+def figures_script(figures: dict[str, dict]) -> bytes:
+    """``figures.js``: ``window.SITEGEN_FIGURES = {"shared": [...], "figures": {key: figure}}``.
+
+    The figures of one image repeat large values (the class outlines of steps 11 to 13, the hover
+    areas of steps 9 and 10, ...); each is written once (``_share_repeats``) and sitegen.js puts a
+    fresh copy back in every place before drawing. A script, not JSON, so it loads from file://.
+    """
+    plain = json.loads(script_json(figures))  # numpy arrays as lists, NaN as null, as the page reads them
+    shared_figures, shared = _share_repeats(plain)
+    bundle = {"shared": shared, "figures": shared_figures}
+    return f"window.SITEGEN_FIGURES = {script_json(bundle)};\n".encode("utf-8")
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -346,6 +411,7 @@ def _viewer(
     """
     files: dict[str, bytes] = {}
     figures: dict[str, dict] = {}
+    emitted: dict[str, str] = {}
     step_records = []
     for step in steps:
         info = step.step
@@ -355,7 +421,7 @@ def _viewer(
         if step.figure is not None:
             figure_key = info.slug
             placed, asset_files = _place_figures(
-                {figure_key: step.figure}, step.assets, _join(folder, "assets"), page, info.slug
+                {figure_key: step.figure}, step.assets, _join(folder, "assets"), page, info.slug, emitted
             )
             figures.update(placed)
             files.update(asset_files)
@@ -368,6 +434,7 @@ def _viewer(
                 "png": _href(page, png_path),
                 "png_width": width,
                 "png_height": height,
+                "png_bytes": _file_size(len(step.png)),
                 "alt": f"Step {info.number}, {info.title}, for {result.image.name}",
                 "figure": figure_key,
                 "paragraphs": _paragraphs(step.description),
@@ -387,6 +454,7 @@ def _viewer(
             _join(folder, "assets"),
             page,
             f"class {name!r}",
+            emitted,
         )
         figures.update(placed)
         files.update(asset_files)
@@ -404,7 +472,7 @@ def _viewer(
         )
 
     figures_path = _join(folder, "figures.js")
-    files[figures_path] = f"window.SITEGEN_FIGURES = {script_json(figures)};\n".encode("utf-8")
+    files[figures_path] = figures_script(figures)
     context = {
         "steps": step_records,
         "class_details": details_records,

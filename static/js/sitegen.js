@@ -5,15 +5,18 @@
  *  - the index filters its gallery by class and sorts it (data-* attributes on the cards);
  *  - an image page shows one step at a time: step links, previous/next, arrow keys and
  *    #step-N deep links that survive a reload;
- *  - Plotly figures are drawn lazily, when their step or <details> is first shown. Figure data
- *    comes from window.SITEGEN_FIGURES (figures.js) or a JSON <script> element: no fetch/XHR,
- *    so the site works from file://.
+ *  - Plotly figures are drawn lazily, when their step or <details> is first shown, sized to the
+ *    page, their titles as captions. Figure data comes from window.SITEGEN_FIGURES (figures.js)
+ *    or a JSON <script> element: no fetch/XHR, so the site works from file://. Pre-rendered PNGs
+ *    sit in closed <details> with loading="lazy": the browser fetches one only when it is opened.
  * A plain script (no modules) so it also runs from file://.
  */
 (function () {
   "use strict";
 
   var PLOT_CONFIG = { responsive: true, displaylogo: false };
+  /* The part of a figure's top margin that its title takes inside the plot. */
+  var TITLE_ROOM = 40;
 
   function toArray(list) {
     return Array.prototype.slice.call(list);
@@ -27,19 +30,109 @@
     });
   }
 
+  /*
+   * figures.js writes a value that several figures repeat once, in "shared", and {"$shared": i}
+   * stands for it. A fresh copy with every reference filled in: Plotly writes into the figures
+   * it draws, so no two figures may hold the same object.
+   */
+  function expand(value, shared) {
+    if (Array.isArray(value)) {
+      return value.map(function (item) {
+        return expand(item, shared);
+      });
+    }
+    if (value === null || typeof value !== "object") {
+      return value;
+    }
+    if (typeof value.$shared === "number") {
+      return expand(shared[value.$shared], shared);
+    }
+    var copy = {};
+    Object.keys(value).forEach(function (key) {
+      copy[key] = expand(value[key], shared);
+    });
+    return copy;
+  }
+
+  function titleText(layout) {
+    var title = layout.title;
+    return typeof title === "string" ? title : (title && title.text) || "";
+  }
+
+  /* A copy of layout with changes {"xaxis.domain": [0, 1], "sliders[0].pad.t": 80} applied. */
+  function withChanges(layout, changes) {
+    var copy = expand(layout, []);
+    Object.keys(changes).forEach(function (path) {
+      var keys = path.replace(/\[(\d+)\]/g, ".$1").split(".");
+      var target = copy;
+      keys.slice(0, -1).forEach(function (key) {
+        target = target[key] = target[key] || {};
+      });
+      target[keys[keys.length - 1]] = changes[path];
+    });
+    return copy;
+  }
+
+  /* Keep a legend or menu outside the plot area as far from it in pixels when the area shrinks. */
+  function keepOutside(item, scale) {
+    if (!item || typeof item.y !== "number" || (item.y >= 0 && item.y <= 1)) {
+      return item;
+    }
+    var y = item.y > 1 ? 1 + (item.y - 1) / scale : item.y / scale;
+    return Object.assign({}, item, { y: y });
+  }
+
+  /*
+   * The page shows a figure's title as a caption above the plot, where it wraps on a narrow
+   * screen instead of being cut off. A figure may bring changes for narrow screens (meta.narrow:
+   * {below: px, layout: {path: value}}, paths as Plotly.relayout takes them). Figures are laid
+   * out for pictures meta.design_width px across; on a narrower screen the part of the height
+   * that the pictures take (meta.picture_height) shrinks in proportion, since they keep their
+   * aspect, and legends and menus outside the plot keep their distance to it.
+   */
+  function fitToPage(div, layout) {
+    var width = div.clientWidth;
+    var narrow = layout.meta && layout.meta.narrow;
+    var fitted = narrow && width < narrow.below ? withChanges(layout, narrow.layout) : Object.assign({}, layout);
+    var margin = Object.assign({ l: 80, r: 80, t: 100 }, fitted.margin);
+    var title = titleText(fitted);
+    if (title) {
+      var caption = document.createElement("p");
+      caption.className = "plot-title";
+      caption.textContent = title;
+      div.parentNode.insertBefore(caption, div);
+      var top = Math.max(20, margin.t - TITLE_ROOM);
+      fitted.title = { text: "" };
+      fitted.height = fitted.height && fitted.height - (margin.t - top);
+      fitted.margin = Object.assign({}, fitted.margin, { t: top });
+    }
+    var meta = fitted.meta;
+    if (fitted.height && meta && meta.picture_height && meta.design_width) {
+      var scale = Math.max(0.1, Math.min(1, (width - margin.l - margin.r) / meta.design_width));
+      fitted.height = Math.round(fitted.height - meta.picture_height * (1 - scale));
+      fitted.legend = keepOutside(fitted.legend, scale);
+      fitted.updatemenus = (fitted.updatemenus || []).map(function (menu) {
+        return keepOutside(menu, scale);
+      });
+    }
+    return fitted;
+  }
+
   function drawPlot(div, figure) {
     if (!window.Plotly || !figure || div.hasAttribute("data-drawn")) {
       return;
     }
     div.setAttribute("data-drawn", "");
     div.textContent = "";
-    window.Plotly.newPlot(div, figure.data || [], figure.layout || {}, PLOT_CONFIG).then(labelToolbar);
+    var layout = fitToPage(div, figure.layout || {});
+    window.Plotly.newPlot(div, figure.data || [], layout, PLOT_CONFIG).then(labelToolbar);
   }
 
   function drawFigures(container) {
-    var figures = window.SITEGEN_FIGURES || {};
+    var bundle = window.SITEGEN_FIGURES || { shared: [], figures: {} };
     toArray(container.querySelectorAll(".plot[data-figure]")).forEach(function (div) {
-      drawPlot(div, figures[div.getAttribute("data-figure")]);
+      var figure = bundle.figures[div.getAttribute("data-figure")];
+      drawPlot(div, figure && expand(figure, bundle.shared));
     });
   }
 

@@ -110,4 +110,4 @@ def test_candidate_dropdown_switches_the_prompt(page):
     page.wait_for_timeout(300)
     after = page.evaluate(f"document.getElementById('{div}').layout.annotations.map(a => a.text)")
     scores = RESULT.candidates.scores[2]
-    assert after != before and after[0] == f"candidate 0: {scores[0]:.3f}"
+    assert after != before and after[0] == f"candidate 0:<br>{scores[0]:.3f}"

@@ -68,3 +68,12 @@ def test_overlap_description_names_the_suppressed_mask_and_iou():
     (lost,) = result.overlap.suppressed
     assert f"prompt {lost.prompt_index} by prompt {lost.winner_index} (IoU {lost.iou:.3f})" in text
     assert "iou_threshold 0.8" in text
+
+
+def test_candidate_description_says_how_many_prompts_the_picture_shows():
+    few = make_result()
+    many = make_result(120, 160, 10)
+    assert len(few.candidates.prompts) == 4 and len(many.candidates.prompts) == 11
+    assert "The static picture shows all 4 prompts." in render_step(STEPS[13], few, make_palette(3)).description
+    text = render_step(STEPS[13], many, make_palette(10)).description
+    assert "The static picture shows 6 of the 11 prompts (those of the most confident regions)" in text

@@ -8,7 +8,7 @@ import re
 import numpy as np
 from PIL import Image
 
-from sitegen.figures.canvas import _row_spans, text_width, wrap_text
+from sitegen.figures.canvas import BANNER_RED, INK, ColourBar, Panel, _row_spans, compose, text_width, wrap_text
 from sitegen.figures.interactive import (
     HOVER_VALUE_BUDGET,
     encode_indexed,
@@ -129,6 +129,20 @@ def test_scattered_labels_share_one_grid_with_a_text_per_cell():
     assert np.isnan(np.asarray(trace.z)[cells == 0]).all()
 
 
+def test_a_compact_label_keeps_its_own_area_while_scattered_ones_share_a_grid_around_them():
+    grid = hover_grid(40, 40, 1)
+    cells = np.zeros((40, 40), int)
+    cells[25:35, 25:35] = 1  # compact
+    cells[2:12, 4:16] = np.random.default_rng(1).integers(2, 6, (10, 12))  # scattered, top left
+    texts = {k: f"label number {k}" for k in range(1, 6)}
+    own, shared = labelled_cells(grid, cells, texts, groups={1: "one"})
+    assert own.hovertemplate == "label number 1<extra></extra>" and own.legendgroup == "one"
+    assert (own.x0, own.y0) == (25.5, 25.5) and np.asarray(own.z).shape == (10, 10)
+    assert (shared.x0, shared.y0) == (4.5, 2.5) and np.asarray(shared.z).shape == (10, 12)
+    assert shared.hovertemplate == "%{customdata[0]}<extra></extra>"
+    assert list(shared.customdata[3][5]) == [texts[cells[5, 9]]]
+
+
 def test_encode_indexed_is_lossless_and_palette_based():
     rgba = np.zeros((5, 7, 4), np.uint8)
     rgba[1:3, 2:5] = (230, 159, 0, 200)
@@ -143,6 +157,27 @@ def test_wrap_text_fits_and_keeps_every_word():
     assert len(lines) > 2
     assert all(text_width(line, 15) <= 120 for line in lines)
     assert " ".join(lines) == text
+
+
+def _pixels(picture: np.ndarray, colour, tolerance: int = 40) -> np.ndarray:
+    return np.all(np.abs(picture.astype(int) - np.array(colour)) <= tolerance, axis=2)
+
+
+def test_a_mark_near_the_end_of_a_colour_bar_is_labelled_above_it_clear_of_the_end_values():
+    bar = ColourBar("probability", 0.0, 1.0, VIRIDIS, ((0.02, "min_confidence 0.02"),))
+    panel = Panel(np.full((40, 300, 3), 255, np.uint8))
+    picture = np.asarray(Image.open(io.BytesIO(compose("t", [panel], random_weights=False, colour_bar=bar))))
+    ramp_rows = np.nonzero(_pixels(picture, VIRIDIS[255], 10).any(axis=1))[0]
+    red = _pixels(picture, BANNER_RED)
+    tick_columns = np.nonzero(red[ramp_rows].any(axis=0))[0]  # the marker line crosses the ramp
+    assert 0 < len(tick_columns) <= 4
+    label = red.copy()
+    label[:, tick_columns.min() - 1 : tick_columns.max() + 2] = False
+    label_rows, label_cols = np.nonzero(label)
+    assert label_rows.max() < ramp_rows.min()  # the label sits above the ramp
+    assert label_cols.min() >= 24  # inside the figure's margin, not cut off at the left edge
+    ink_rows = np.nonzero(_pixels(picture[:, :60], INK, 30).any(axis=1))[0]
+    assert ink_rows[ink_rows > ramp_rows.min()].min() > ramp_rows.max()  # the "0" is below the ramp
 
 
 def test_row_spans_restart_after_a_break():

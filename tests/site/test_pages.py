@@ -135,8 +135,8 @@ def test_summary_counts_match_the_result(results, site_info):
         assert sorted(cls.region_areas) == sorted(r.size for r in result.size_filter.kept if r.class_index == c)
         assert len(cls.region_confidences) == len(cls.region_areas)
     assert summary.total_masks == len(result.overlap.kept)
-    assert (summary.page, summary.thumbnail) == ("images/alpha-png.html", "images/alpha-png/thumb.png")
-    assert summary.classes[0].mask_thumbnail == "images/alpha-png/class_0_mask.png"
+    assert (summary.page, summary.thumbnail) == ("images/alpha-png.html", "images/alpha-png/thumb.jpg")
+    assert summary.classes[0].mask_thumbnail == "images/alpha-png/class_0_mask.jpg"
     assert (summary.width, summary.height) == (640, 480)
 
 
@@ -163,10 +163,10 @@ def test_a_page_name_that_is_not_a_slug_is_refused(results, site_info, slug):
 def _image_paths(slug: str, classes: list[int]) -> set[str]:
     folder = f"images/{slug}"
     return (
-        {f"images/{slug}.html", f"{folder}/figures.js", f"{folder}/thumb.png"}
+        {f"images/{slug}.html", f"{folder}/figures.js", f"{folder}/thumb.jpg"}
         | {f"{folder}/steps/{s}.png" for s in STEP_SLUGS}
         | {f"{folder}/data/{n}" for n in ("probabilities.npz", "prompts.json", "statistics.json")}
-        | {f"{folder}/class_{c}_{kind}.png" for c in classes for kind in ("confidence", "mask")}
+        | {f"{folder}/class_{c}_{kind}.jpg" for c in classes for kind in ("confidence", "mask")}
     )
 
 
@@ -204,11 +204,27 @@ def test_run_has_the_original_layout(run_output, results):
     assert {p for p in run_output if not p.startswith("assets/")} == expected
 
 
-def _figures(js: bytes) -> dict:
+def _expand(value, shared: list):
+    """What sitegen.js does before drawing: every {"$shared": i} replaced by shared value i."""
+    if isinstance(value, list):
+        return [_expand(item, shared) for item in value]
+    if isinstance(value, dict):
+        if set(value) == {"$shared"}:
+            return _expand(shared[value["$shared"]], shared)
+        return {key: _expand(item, shared) for key, item in value.items()}
+    return value
+
+
+def _bundle(js: bytes) -> dict:
     text = js.decode("utf-8")
     prefix, suffix = "window.SITEGEN_FIGURES = ", ";\n"
     assert text.startswith(prefix) and text.endswith(suffix)
     return json.loads(text[len(prefix) : -len(suffix)])
+
+
+def _figures(js: bytes) -> dict:
+    bundle = _bundle(js)
+    return {key: _expand(figure, bundle["shared"]) for key, figure in bundle["figures"].items()}
 
 
 @pytest.mark.parametrize(("page", "figures_js"), [("images/alpha-png.html", "images/alpha-png/figures.js")])
@@ -311,11 +327,16 @@ def test_assets_are_shared_when_equal_and_kept_apart_when_not(results, site_info
 
     result = results[2]
     red, blue = _png((255, 0, 0)), _png((0, 0, 255))
-    figure = {"data": [], "layout": {"images": [{"source": "asset:layer", "x": 0, "y": 0}]}}
-    steps = [
-        dataclasses.replace(step, figure=figure, assets={"layer": red if step.step.number != 3 else blue})
-        for step in render_steps(result, site_info.palette)
-    ]
+
+    def layer_of(number: int) -> tuple[str, bytes]:
+        """Step 3 shows blue, step 7 the red picture under another name, the others red."""
+        return {3: ("layer", blue), 7: ("copy", red)}.get(number, ("layer", red))
+
+    steps = []
+    for step in render_steps(result, site_info.palette):
+        name, data = layer_of(step.step.number)
+        figure = {"data": [], "layout": {"images": [{"source": f"asset:{name}", "x": 0, "y": 0}]}}
+        steps.append(dataclasses.replace(step, figure=figure, assets={name: data}))
     summary = summarize_image(result, "empty-png", site_info)
     files = pages.image_files(result, steps, summary, None, None, site_info, env)
     assets = {path: data for path, data in files.items() if "/assets/" in path}
@@ -324,7 +345,42 @@ def test_assets_are_shared_when_equal_and_kept_apart_when_not(results, site_info
     sources = {slug: f["layout"]["images"][0]["source"] for slug, f in figures.items()}
     assert len(set(sources.values())) == 2
     assert sources["03_sclip_patches"] != sources["01_raw_image"] == sources["18_comparison_grid"]
+    assert sources["07_prediction_confidences"] == sources["01_raw_image"]
     assert assets["images/" + sources["03_sclip_patches"]] == blue
+
+
+def test_figures_js_writes_repeated_values_once_and_they_expand_back():
+    outline = "M" + "L".join(f"{i},{i % 7}" for i in range(60)) + "Z"
+    grid = [[i * 0.125 for i in range(40)] for _ in range(4)]
+    small = [1, 2, 3]
+    figures = {
+        "a": {"data": [{"z": grid, "x": small, "name": "a"}], "layout": {"shapes": [{"path": outline, "opacity": 1}]}},
+        "b": {"data": [{"z": grid, "x": small, "name": "b"}], "layout": {"shapes": [{"path": outline, "opacity": 0}]}},
+        "c": {"data": [], "layout": {"shapes": [{"path": outline, "opacity": 0}], "title": {"text": "<b>"}}},
+    }
+    js = pages.figures_script(figures)
+    bundle = _bundle(js)
+    assert _figures(js) == figures
+    text = js.decode("utf-8")
+    assert text.count(outline) == 1 and text.count(json.dumps(grid[0], separators=(",", ":"))) == 1
+    assert text.count('"x":[1,2,3]') == 2  # too small to be worth a reference
+    assert "<" not in text
+    assert len(bundle["shared"]) >= 2
+
+
+def test_figures_js_of_a_real_page_is_smaller_than_its_figures(site):
+    js = site["images/alpha-png/figures.js"]
+    figures = _figures(js)
+    assert set(STEP_SLUGS) <= set(figures)
+    assert len(js) < 0.95 * len(script_json(figures))
+
+
+def test_the_static_figure_link_says_how_big_the_png_is(site):
+    text = _text(site["images/alpha-png.html"])
+    sizes = re.findall(r"Static figure \(PNG, ([\d.]+ (?:kB|MB|bytes)), ready for a paper\)", text)
+    assert len(sizes) == 18
+    first = len(site["images/alpha-png/steps/01_raw_image.png"])
+    assert sizes[0] == pages._file_size(first)
 
 
 def test_a_figure_naming_an_asset_it_did_not_render_is_refused(results, site_info, env):
