@@ -1,0 +1,73 @@
+"""The example site, built as the README builds it (with --random-weights), in headless Chromium.
+
+One build of the four example photographs with the real, untrained CLIP and SAM 2 models; then
+every page is opened from file://: no console errors, no request outside the folder, every link
+to an existing file, and the index and class pages agree with what the build found.
+"""
+
+import json
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from typer.testing import CliRunner
+
+from sitegen.cli import app
+from tests.site.test_browser import COLLECT_LINKS, DRAWN_PLOT, _shown_cards, browser, visit  # noqa: F401
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("example")
+    result = CliRunner().invoke(app, [
+        "build", str(EXAMPLES / "images"), "--vocab-file", str(EXAMPLES / "vocab.txt"), "--out", str(root / "site"),
+        "--cache-dir", str(root / "cache"), "--random-weights", "--prompt-templates", "single",
+        "--min-confidence", "0.1", "--quiet",
+    ])
+    assert result.exit_code == 0, result.output
+    return root / "site"
+
+
+def pages(site: Path) -> list[str]:
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+
+
+def test_every_page_loads_cleanly_and_links_only_to_files_in_the_site(visit, site):  # noqa: F811
+    relatives = pages(site)
+    assert len([r for r in relatives if r.startswith("images/")]) == 4
+    assert len([r for r in relatives if r.startswith("classes/")]) == 8
+    for relative in relatives:
+        opened = visit(site, relative)
+        opened.page.wait_for_load_state("load")
+        if relative.startswith("images/"):
+            opened.page.wait_for_selector(DRAWN_PLOT)
+        prefix = opened.url("")
+        for url in opened.page.evaluate(COLLECT_LINKS):
+            assert url.startswith(prefix), f"{relative} links outside the site: {url}"
+            path = site / unquote(urlsplit(url).path.removeprefix(urlsplit(prefix).path))
+            assert path.is_file(), f"{relative} links to a missing file: {url}"
+        opened.assert_clean()
+
+
+def test_index_shows_every_example_and_class_pages_list_where_masks_were_kept(visit, site):  # noqa: F811
+    opened = visit(site, "index.html")
+    assert sorted(_shown_cards(opened.page)) == ["astronaut.png", "chelsea_cat.png", "coffee.png", "rocket.jpg"]
+    kept_by_class: dict[str, set[str]] = {}
+    for statistics in site.glob("images/*/data/statistics.json"):
+        record = json.loads(statistics.read_text())
+        assert record["random_weights"] is True
+        for row in record["classes"]:
+            if row["masks_kept"]:
+                kept_by_class.setdefault(row["name"], set()).add(record["image"]["name"])
+    assert kept_by_class, "the example build kept no mask at all"
+    names = ("person", "cat", "coffee cup", "rocket", "sky", "flag", "table", "background")
+    slugs = ("person", "cat", "coffee-cup", "rocket", "sky", "flag", "table", "background")
+    for name, slug in zip(names, slugs):
+        page = visit(site, f"classes/{slug}.html").page
+        listed = page.evaluate("() => [...document.querySelectorAll('#found-images h3')].map(h => h.textContent)")
+        assert sorted(listed) == sorted(kept_by_class.get(name, ())), name
+    opened.assert_clean()
