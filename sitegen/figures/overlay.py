@@ -81,9 +81,24 @@ def blend(base: np.ndarray, top: np.ndarray, alpha: float | np.ndarray) -> np.nd
 
 def paint(image: np.ndarray, mask: np.ndarray, colour: RGB, alpha: float = 1.0) -> np.ndarray:
     """A copy of ``image`` with ``colour`` blended over the pixels of ``mask`` (H, W) bool."""
-    out = image.copy()
-    out[mask] = blend(image[mask][None], np.array(colour, np.uint8)[None, None], alpha)[0]
-    return out
+    return paint_into(image.copy(), mask, colour, alpha)
+
+
+def paint_into(image: np.ndarray, mask: np.ndarray, colour: RGB, alpha: float = 1.0) -> np.ndarray:
+    """``paint`` in place, for loops that lay many masks on one picture; returns ``image``.
+
+    Works inside the mask's bounding box: most masks cover a small part of the picture.
+    """
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if not len(rows):
+        return image
+    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+    region, inside = image[box], mask[box]
+    if alpha >= 1.0:
+        region[inside] = colour
+    else:
+        region[inside] = blend(region[inside][None], np.array(colour, np.uint8)[None, None], alpha)[0]
+    return image
 
 
 def backdrop(rgb: np.ndarray, fade: float = 0.55) -> np.ndarray:

@@ -13,7 +13,7 @@ from sitegen.figures.interactive import (
     photo_figure,
     points_trace,
 )
-from sitegen.figures.overlay import backdrop, outline, paint
+from sitegen.figures.overlay import backdrop, outline, paint_into
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.views import class_legend, image_frame, message_picture
@@ -33,8 +33,8 @@ def masks_picture(
     for i in indices:
         mask = frame.sample(result.selection.masks[i])
         colour = palette.colour(prompts[i].class_index)
-        picture = paint(picture, mask, colour, alpha)
-        picture = paint(picture, outline(mask), colour)
+        paint_into(picture, mask, colour, alpha)
+        paint_into(picture, outline(mask), colour)
     return picture
 
 
