@@ -124,8 +124,10 @@ def sitegen_image(image, vocabulary, options, lazy, text, prompt_templates, site
     with clock("pages"):
         files = write_image_pages(result, steps, palette, site_dir)
     clock.seconds["site_bytes"] = sum(len(data) for data in files.values())
+    # What the page itself loads (its HTML, figures.js and figure assets); the step PNGs and data
+    # files are links it fetches only on request. benchmarks/page_weight.py measures it in a browser.
     clock.seconds["page_bytes"] = sum(
-        len(data) for path, data in files.items() if path.endswith((".html", ".js")) or "/assets/" in path or "/steps/" in path
+        len(data) for path, data in files.items() if path.endswith((".html", ".js")) or "/assets/" in path
     )
     clock.seconds["windows"] = len(similarity.windows)
     clock.seconds["prompts"] = len(result.candidates.prompts)
