@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from sitegen.models.prompt_templates import PROMPT_TEMPLATES
 from sitegen.options import ModelOptions, PipelineOptions
 from sitegen.records import (
     ClassSpec,
@@ -51,15 +52,7 @@ CLASS_NAMES = ("person", "grass", "sky", "car", "tree", "road", "building", "dog
 CLASS_ZERO_SYNONYMS = ("man", "woman", "child")
 
 #: The seven templates the CLIP authors found best (what ``--prompt-templates top7`` uses).
-TOP7_TEMPLATES = (
-    "itap of a {}.",
-    "a bad photo of the {}.",
-    "a origami {}.",
-    "a photo of the large {}.",
-    "a {} in a video game.",
-    "art of the {}.",
-    "a photo of the small {}.",
-)
+TOP7_TEMPLATES = PROMPT_TEMPLATES["top7"]
 
 #: Pixel size of the planted square that the size filter drops (below the default 20).
 SMALL_BLOB = 3

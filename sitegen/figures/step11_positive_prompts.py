@@ -10,7 +10,7 @@ from sitegen.figures.interactive import class_shapes, figure_json, photo_figure,
 from sitegen.figures.overlay import POSITIVE_GREEN
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
-from sitegen.figures.views import class_legend, image_frame, kept_regions_tint, message_picture
+from sitegen.figures.views import class_legend, image_frame, prompts_backdrop
 from sitegen.figures.wording import count, no_prompts_reason, paragraphs
 from sitegen.records import PipelineResult
 
@@ -54,11 +54,7 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     names = result.vocabulary.names
     frame = image_frame(result)
     points = result.points
-    picture = (
-        kept_regions_tint(frame, result, palette)
-        if points
-        else message_picture(frame, result.image.rgb, no_prompts_reason(result))
-    )
+    picture = prompts_backdrop(frame, result, palette)
     firsts = np.array([rp.positive[0] for rp in points], float).reshape(-1, 2)
     others = np.concatenate([rp.positive[1:] for rp in points] or [np.zeros((0, 2))]).reshape(-1, 2)
     picture = draw_markers(picture, frame.points(others), "circle", [POSITIVE_GREEN] * len(others), 5)

@@ -12,7 +12,7 @@ from sitegen.figures.overlay import Frame
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.step11_positive_prompts import kept_class_shapes
-from sitegen.figures.views import class_legend, image_frame, kept_regions_tint, message_picture
+from sitegen.figures.views import class_legend, image_frame, prompts_backdrop
 from sitegen.figures.wording import count, no_prompts_reason, paragraphs
 from sitegen.options import NEGATIVE_MIN_DISTANCE
 from sitegen.records import PipelineResult, RegionPoints
@@ -63,11 +63,7 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     names = result.vocabulary.names
     frame = image_frame(result)
     points = result.points
-    picture = (
-        kept_regions_tint(frame, result, palette)
-        if points
-        else message_picture(frame, result.image.rgb, no_prompts_reason(result))
-    )
+    picture = prompts_backdrop(frame, result, palette)
     negatives = np.concatenate([rp.negative for rp in points] or [np.zeros((0, 2))]).reshape(-1, 2)
     sources = np.concatenate([rp.negative_classes for rp in points] or [np.zeros(0, np.int32)]).astype(int)
     picture = _draw_links(picture, frame, negative_links(points))

@@ -21,6 +21,7 @@ from sitegen.figures.canvas import (
 )
 from sitegen.figures.overlay import NEGATIVE_RED, POSITIVE_GREEN, Frame, backdrop, blend, colourise
 from sitegen.figures.palette import Palette
+from sitegen.figures.wording import no_prompts_reason
 from sitegen.records import PipelineResult, Region
 
 OVERLAY_ALPHA = 0.5
@@ -150,6 +151,13 @@ def kept_regions_tint(
     edges = label_edges(shown)
     picture[edges] = colours[edges]
     return picture
+
+
+def prompts_backdrop(frame: Frame, result: PipelineResult, palette: Palette) -> np.ndarray:
+    """What steps 11 and 12 draw their points on: the kept regions, or why there are none."""
+    if result.points:
+        return kept_regions_tint(frame, result, palette)
+    return message_picture(frame, result.image.rgb, no_prompts_reason(result))
 
 
 def grid_columns(count: int, height: int, width: int) -> int:
