@@ -9,7 +9,7 @@ from sitegen.figures.interactive import class_shapes, figure_json, hover_grid, l
 from sitegen.figures.overlay import colourise
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
-from sitegen.figures.views import class_legend, class_overlay, grid_columns, panel_frame
+from sitegen.figures.views import class_overlay, class_share_legend, grid_columns, panel_frame
 from sitegen.figures.wording import paragraphs, percent
 from sitegen.records import PipelineResult
 
@@ -91,12 +91,7 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
             Panel(class_overlay(frame, result.image.rgb, prediction, palette), "over the image"),
         ],
         columns=columns,
-        legend=class_legend(
-            palette,
-            names,
-            range(len(names)),
-            {c: f" ({percent(counts[c], prediction.size)})" for c in range(len(names))},
-        ),
+        legend=class_share_legend(palette, names, counts, prediction.size),
         random_weights=result.models.random_weights,
     )
     figure, assets = labelled_class_figure(

@@ -9,7 +9,7 @@ from sitegen.figures.overlay import backdrop, blend, colourise
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.step06_dense_prediction import class_shares, labelled_class_figure
-from sitegen.figures.views import class_legend, class_overlay, grid_columns, panel_frame
+from sitegen.figures.views import class_overlay, class_share_legend, grid_columns, panel_frame
 from sitegen.figures.wording import paragraphs, percent
 from sitegen.records import PipelineResult
 
@@ -63,12 +63,7 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
             ),
         ],
         columns=columns,
-        legend=class_legend(
-            palette,
-            names,
-            range(len(names)),
-            {c: f" ({percent(counts[c], final.labels.size)})" for c in range(len(names))},
-        ),
+        legend=class_share_legend(palette, names, counts, final.labels.size),
         random_weights=result.models.random_weights,
     )
     # One hover area per (class, painting prompt) pair.

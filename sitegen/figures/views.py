@@ -21,7 +21,7 @@ from sitegen.figures.canvas import (
 )
 from sitegen.figures.overlay import NEGATIVE_RED, POSITIVE_GREEN, Frame, backdrop, blend, colourise
 from sitegen.figures.palette import Palette
-from sitegen.figures.wording import no_prompts_reason
+from sitegen.figures.wording import no_prompts_reason, percent
 from sitegen.records import PipelineResult, Region
 
 OVERLAY_ALPHA = 0.5
@@ -45,6 +45,14 @@ def class_legend(
     """Legend swatches for classes ``indices``, each label optionally followed by a suffix."""
     suffixes = suffixes or {}
     return tuple(LegendItem(f"{names[i]}{suffixes.get(i, '')}", palette.colour(i)) for i in indices)
+
+
+def class_share_legend(
+    palette: Palette, names: list[str], counts: np.ndarray, total: int
+) -> tuple[LegendItem, ...]:
+    """Legend of every class with its share of the image's pixels (``counts`` per class)."""
+    shares = {c: f" ({percent(counts[c], total)})" for c in range(len(names))}
+    return class_legend(palette, names, range(len(names)), shares)
 
 
 def class_overlay(

@@ -91,6 +91,15 @@ def visit(browser):
         context.close()
 
 
+def assert_links_inside(opened: Visit, root: Path, relative: str) -> None:
+    """Every link, image, script and stylesheet of the open page is a file inside ``root``."""
+    prefix = opened.url("")
+    for url in opened.page.evaluate(COLLECT_LINKS):
+        assert url.startswith(prefix), f"{relative} links outside the site: {url}"
+        path = root / unquote(urlsplit(url).path.removeprefix(urlsplit(prefix).path))
+        assert path.is_file(), f"{relative} links to a missing file: {url}"
+
+
 def _visible_step(page) -> int:
     return page.evaluate(
         "() => [...document.querySelectorAll('.step')].filter(s => !s.hidden).map(s => Number(s.id.slice(5)))"
@@ -107,11 +116,7 @@ def test_page_loads_cleanly_and_every_link_exists(visit, site_dir, run_dir, rela
     opened.page.wait_for_load_state("load")
     if "images/" in relative or relative.startswith("run:"):
         opened.page.wait_for_selector(DRAWN_PLOT)
-    prefix = opened.url("")
-    for url in opened.page.evaluate(COLLECT_LINKS):
-        assert url.startswith(prefix), f"{relative} links outside the site: {url}"
-        path = root / unquote(urlsplit(url).path.removeprefix(urlsplit(prefix).path))
-        assert path.is_file(), f"{relative} links to a missing file: {url}"
+    assert_links_inside(opened, root, relative)
     opened.assert_clean()
 
 

@@ -7,13 +7,12 @@ to an existing file, and the index and class pages agree with what the build fou
 
 import json
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import pytest
 from typer.testing import CliRunner
 
 from sitegen.cli import app
-from tests.site.test_browser import COLLECT_LINKS, DRAWN_PLOT, _shown_cards, browser, visit  # noqa: F401
+from tests.site.test_browser import DRAWN_PLOT, _shown_cards, assert_links_inside, browser, visit  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -45,11 +44,7 @@ def test_every_page_loads_cleanly_and_links_only_to_files_in_the_site(visit, sit
         opened.page.wait_for_load_state("load")
         if relative.startswith("images/"):
             opened.page.wait_for_selector(DRAWN_PLOT)
-        prefix = opened.url("")
-        for url in opened.page.evaluate(COLLECT_LINKS):
-            assert url.startswith(prefix), f"{relative} links outside the site: {url}"
-            path = site / unquote(urlsplit(url).path.removeprefix(urlsplit(prefix).path))
-            assert path.is_file(), f"{relative} links to a missing file: {url}"
+        assert_links_inside(opened, site, relative)
         opened.assert_clean()
 
 
