@@ -14,23 +14,21 @@ from rich.console import Console
 
 from sitegen import __version__
 from sitegen.options import ModelOptions, PipelineOptions
-from sitegen.records import PipelineResult, Vocabulary
+from sitegen.records import LoadedImage, PipelineResult, Vocabulary
 
 
 def compute_single_run(
-    image_path: Path,
+    image: LoadedImage,
     vocabulary: Vocabulary,
     options: PipelineOptions,
     models: ModelOptions,
     console: Console,
     lazy_models=None,
 ) -> PipelineResult:
-    """Load the image and the models, then run every stage (no result cache for one image)."""
+    """Load the models, then run every stage on ``image`` (no result cache for one image)."""
     from sitegen.models.prompt_templates import get_prompt_templates
-    from sitegen.pipeline.image import load_image
     from sitegen.pipeline.run import LazyModels, encode_vocabulary, run_image
 
-    image = load_image(image_path, options.max_pixels)
     for warning in image.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
     lazy = lazy_models or LazyModels(models)
@@ -90,13 +88,16 @@ def write_single_run(
     lazy_models=None,
 ) -> list[str]:
     """Run one image and write its folder; returns the relative paths written."""
+    from sitegen.pipeline.image import load_image
     from sitegen.site.output import OutputFolder
 
     console = Console(stderr=True, quiet=quiet)
-    # Refuse an unsafe output folder before paying for the models. The image's own folder may
-    # hold the output (the original tool's habit): the image is a foreign file, never touched.
+    # A bad image stops the run before the output folder is touched; an unsafe output folder
+    # before the models are paid for. The image's own folder may hold the output (the original
+    # tool's habit): the image is a foreign file there, never touched.
+    image = load_image(image_path, options.max_pixels)
     with OutputFolder(output, overwrite=overwrite) as folder:
-        result = compute_single_run(image_path, vocabulary, options, models, console, lazy_models)
+        result = compute_single_run(image, vocabulary, options, models, console, lazy_models)
         files = single_run_files(result, html=html, per_class_details=per_class_details)
         for path in sorted(files):
             folder.write(path, files[path])

@@ -92,3 +92,15 @@ def test_missing_weights_offline_is_one_clear_message(tmp_path, command):
     assert "--random-weights" in message and "--clip-pretrained PATH" in message
     assert str(tmp_path / "hf") in message
     assert not (tmp_path / "out" / "index.html").exists()
+
+
+def test_a_bad_image_is_one_line_naming_it_and_no_output_folder_appears(tmp_path):
+    truncated = tmp_path / "broken.png"
+    truncated.write_bytes((EXAMPLES / "images" / "coffee.png").read_bytes()[:2000])
+    result = invoke(
+        "run", "--image", truncated, "--vocabulary", "cup", "--output", tmp_path / "out", "--random-weights",
+    )
+    assert result.exit_code == 1
+    message = result.output.strip()
+    assert message.startswith(f"error: {truncated}: cannot decode the image") and "\n" not in message
+    assert not (tmp_path / "out").exists()
