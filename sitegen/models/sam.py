@@ -18,6 +18,8 @@ from sitegen.options import ModelOptions
 #: Candidate masks are kept at the image's full resolution, one byte per pixel; above this a run
 #: stops with a message instead of exhausting memory (many prompts on a very large image).
 MAX_CANDIDATE_BYTES = 4 * 2**30
+#: The float32 upsampled logits of one decoder call stay under this (one prompt at least).
+MAX_UPSAMPLE_BYTES = 512 * 2**20
 
 def load_sam(options: ModelOptions, device: str) -> SamPredictor:
     """Build the SAM 2 model of ``options`` once, on ``device``, in eval mode.
@@ -125,6 +127,9 @@ class SamPredictor:
             )
         masks = np.zeros((len(points), 3, height, width), bool)
         scores = np.zeros((len(points), 3), np.float32)
+        # SAM 2 upsamples a batch's low-resolution logits to the image as float32 before
+        # thresholding: on a large image, fewer prompts per call keep that temporary bounded.
+        batch_size = max(1, min(batch_size, MAX_UPSAMPLE_BYTES // (3 * height * width * 4)))
         for indices in _batches_by_point_count(points, labels, batch_size):
             coords = np.stack([np.asarray(points[i], np.float32) for i in indices])
             point_labels = np.stack([np.asarray(labels[i], np.int32) for i in indices])

@@ -62,6 +62,20 @@ def test_no_prompts_gives_empty_arrays(sam):
     assert scores.shape == (0, 3) and scores.dtype == np.float32
 
 
+def test_large_images_send_fewer_prompts_per_call_with_the_same_masks(sam, monkeypatch):
+    from sitegen.models import sam as sam_module
+
+    points, labels = [p for p, _ in PROMPTS], [l for _, l in PROMPTS]
+    masks, scores = sam.predict(points, labels, batch_size=32)
+    # Room for two prompts' float32 logits at this image size: 1-point prompts go 2 + 1.
+    monkeypatch.setattr(sam_module, "MAX_UPSAMPLE_BYTES", 2 * 3 * HEIGHT * WIDTH * 4)
+    before = sam.prompt_batches
+    bounded_masks, bounded_scores = sam.predict(points, labels, batch_size=32)
+    assert sam.prompt_batches - before == 4  # 1-point: 2 calls, 2-point: 1, 3-point: 1
+    assert np.array_equal(bounded_masks, masks)
+    assert np.abs(bounded_scores - scores).max() < 1e-5
+
+
 def test_too_many_full_resolution_masks_stop_with_a_message(sam, monkeypatch):
     from sitegen.models import sam as sam_module
 
