@@ -122,7 +122,7 @@ def sitegen_image(image, vocabulary, options, lazy, text, prompt_templates, site
     with timed_png_encoding(clock), clock("figures"):
         steps = render_steps(result, palette)
     with clock("pages"):
-        files = write_image_pages(result, steps, palette, site_dir)
+        files = write_image_pages(result, steps, site_dir)
     clock.seconds["site_bytes"] = sum(len(data) for data in files.values())
     # What the page itself loads (its HTML, figures.js and figure assets); the step PNGs and data
     # files are links it fetches only on request. benchmarks/page_weight.py measures it in a browser.
@@ -134,24 +134,13 @@ def sitegen_image(image, vocabulary, options, lazy, text, prompt_templates, site
     return clock.seconds
 
 
-def write_image_pages(result, steps, palette, site_dir: Path) -> dict[str, bytes]:
+def write_image_pages(result, steps, site_dir: Path) -> dict[str, bytes]:
     """The image page and its assets, written to disk the way a build writes them."""
-    from sitegen import __version__
     from sitegen.site.pages import SiteInfo, image_files, summarize_image
     from sitegen.site.render import make_environment
     from sitegen.site.slugs import unique_slugs
 
-    vocabulary = result.vocabulary
-    site = SiteInfo(
-        title="benchmark",
-        vocabulary=vocabulary,
-        palette=palette,
-        options=result.options,
-        models=result.models,
-        random_weights=True,
-        version=__version__,
-        class_slugs=tuple(unique_slugs(vocabulary.names)),
-    )
+    site = SiteInfo.create("benchmark", result.vocabulary, result.options, result.models)
     slug = unique_slugs([result.image.name])[0]
     summary = summarize_image(result, slug, site)
     files = image_files(result, steps, summary, None, None, site, make_environment())

@@ -120,11 +120,9 @@ class _SiteBuilder:
     """The per-image work of one build and what it has learnt so far (see the module docstring)."""
 
     def __init__(self, title, vocabulary, options, models, cache, lazy, folder, per_class_details, console, quiet):
-        from sitegen.figures import make_palette
         from sitegen.models.prompt_templates import get_prompt_templates
         from sitegen.site.pages import SiteInfo
         from sitegen.site.render import make_environment
-        from sitegen.site.slugs import unique_slugs
 
         self.vocabulary = vocabulary
         self.options = options
@@ -138,17 +136,7 @@ class _SiteBuilder:
         self.prompt_templates = get_prompt_templates(options.prompt_templates)
         self.model_identity = model_identity(models)
         self.clip_identity = clip_identity(models)
-        palette = make_palette(len(vocabulary))
-        self.site = SiteInfo(
-            title=title,
-            vocabulary=vocabulary,
-            palette=palette,
-            options=options,
-            models=models,
-            random_weights=models.random_weights,
-            version=__version__,
-            class_slugs=tuple(unique_slugs(vocabulary.names)),
-        )
+        self.site = SiteInfo.create(title, vocabulary, options, models)
         self.env = make_environment()
         self._text_embeddings = None
         self.summaries: list[ImageSummary] = []

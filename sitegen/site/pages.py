@@ -29,7 +29,7 @@ from sitegen.options import ModelOptions, PipelineOptions
 from sitegen.records import PipelineResult, Vocabulary
 from sitegen.site.assets import static_files
 from sitegen.site.render import format_number, render_page, script_json
-from sitegen.site.slugs import slugify
+from sitegen.site.slugs import slugify, unique_slugs
 
 if TYPE_CHECKING:
     import jinja2
@@ -66,6 +66,25 @@ class SiteInfo:
     random_weights: bool
     version: str
     class_slugs: tuple[str, ...]
+
+    @classmethod
+    def create(
+        cls, title: str, vocabulary: Vocabulary, options: PipelineOptions, models: ModelOptions
+    ) -> SiteInfo:
+        """The site record of a run: palette, class slugs and version derived from its inputs."""
+        from sitegen import __version__
+        from sitegen.figures import make_palette
+
+        return cls(
+            title=title,
+            vocabulary=vocabulary,
+            palette=make_palette(len(vocabulary)),
+            options=options,
+            models=models,
+            random_weights=models.random_weights,
+            version=__version__,
+            class_slugs=tuple(unique_slugs(vocabulary.names)),
+        )
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from rich.console import Console
 
-from sitegen import __version__
 from sitegen.options import ModelOptions, PipelineOptions
 from sitegen.records import LoadedImage, PipelineResult, Vocabulary
 
@@ -43,29 +42,18 @@ def single_run_files(
     result: PipelineResult, *, html: bool, per_class_details: bool
 ) -> dict[str, bytes]:
     """Every file of the run's output folder, as {relative path: bytes}."""
-    from sitegen.figures import make_palette, render_class_details, render_steps
+    from sitegen.figures import render_class_details, render_steps
     from sitegen.pipeline.data_files import data_files
     from sitegen.site.pages import SiteInfo, run_files
     from sitegen.site.render import make_environment
-    from sitegen.site.slugs import unique_slugs
 
     vocabulary = result.vocabulary
-    palette = make_palette(len(vocabulary))
-    steps = render_steps(result, palette)
+    site = SiteInfo.create(f"sitegen: {result.image.name}", vocabulary, result.options, result.models)
+    steps = render_steps(result, site.palette)
     details = (
-        [render_class_details(result, palette, c.index) for c in vocabulary.classes]
+        [render_class_details(result, site.palette, c.index) for c in vocabulary.classes]
         if per_class_details
         else None
-    )
-    site = SiteInfo(
-        title=f"sitegen: {result.image.name}",
-        vocabulary=vocabulary,
-        palette=palette,
-        options=result.options,
-        models=result.models,
-        random_weights=result.models.random_weights,
-        version=__version__,
-        class_slugs=tuple(unique_slugs(vocabulary.names)),
     )
     files = run_files(result, steps, site, make_environment(), details)
     if not html:
