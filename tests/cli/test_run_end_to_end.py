@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from sitegen.cli import app
 from sitegen.figures import STEPS
-from tests.site.test_browser import _visible_step, browser, visit  # noqa: F401 (fixtures)
+from tests.site.test_browser import _visible_step
 
 pytestmark = pytest.mark.slow
 
@@ -88,7 +88,7 @@ def test_eighteen_step_pngs_and_per_class_views(out):
 
 
 @pytest.mark.browser
-def test_viewer_shows_every_step_and_arrow_keys_move(visit, out):  # noqa: F811
+def test_viewer_shows_every_step_and_arrow_keys_move(visit, out):
     opened = visit(out, "index.html")
     page = opened.page
     for number in range(1, 19):

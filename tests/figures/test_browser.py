@@ -19,7 +19,6 @@ from tests.synthetic import make_result
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>figures</title>
 <script src="plotly.min.js"></script></head><body>{divs}<script>
 var figures = {figures};
@@ -29,7 +28,7 @@ RESULT = make_result()
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
+def page(browser, tmp_path_factory):
     """All 18 figures on one page, asset references replaced by file names as the site does."""
     folder = tmp_path_factory.mktemp("figures")
     shutil.copy(Path(plotly.__file__).parent / "package_data" / "plotly.min.js", folder)
@@ -44,19 +43,15 @@ def page(tmp_path_factory):
     divs = "".join(f'<div id="{slug}" style="width:900px"></div>' for slug in figures)
     (folder / "index.html").write_text(PAGE.format(divs=divs, figures=json.dumps(figures)))
 
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 960, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.goto((folder / "index.html").as_uri())
-        page.wait_for_function(f"document.querySelectorAll('.main-svg').length >= {2 * len(STEPS)}")
-        page.wait_for_timeout(500)
-        yield page, errors
-        browser.close()
+    page = browser.new_page(viewport={"width": 960, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto((folder / "index.html").as_uri())
+    page.wait_for_function(f"document.querySelectorAll('.main-svg').length >= {2 * len(STEPS)}")
+    page.wait_for_timeout(500)
+    yield page, errors
+    page.close()
 
 
 def hover_text(page, div: str, x: float, y: float) -> str:

@@ -6,18 +6,16 @@ site folder (those are aborted); each test ends by asserting there were none.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from tests.conftest import Visit
 from tests.site.factory import CLASS_NAMES, SCRIPT_FILE, found_classes
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]
 DRAWN_PLOT = ".step:not([hidden]) .plot[data-drawn] .main-svg"
 COLLECT_LINKS = """() => [
   ...[...document.querySelectorAll('a[href]')].map(e => e.href),
@@ -32,63 +30,6 @@ SITE_PAGES = [
     "images/empty-png.html",
     *[f"classes/{slug}.html" for slug in ("person", "grass", "sky", "script-alert-1-script")],
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@dataclass
-class Visit:
-    """One page in its own browser context, and what went wrong while it was open."""
-
-    page: object
-    root: Path
-    errors: list[str] = field(default_factory=list)
-    outside: list[str] = field(default_factory=list)
-
-    def url(self, relative: str) -> str:
-        return self.root.as_uri() + "/" + relative
-
-    def assert_clean(self) -> None:
-        assert self.errors == [], self.errors
-        assert self.outside == [], self.outside
-
-
-@pytest.fixture
-def visit(browser):
-    """``visit(root, relative, width=1280)`` opens a page of a written site."""
-    contexts = []
-
-    def open_page(root: Path, relative: str, width: int = 1280) -> Visit:
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        record = Visit(page, root.resolve())
-        prefix = record.url("")
-
-        def route(route):
-            if route.request.url.startswith(prefix):
-                route.continue_()
-            else:
-                record.outside.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", route)
-        page.on("console", lambda message: record.errors.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error: record.errors.append(str(error)))
-        page.goto(record.url(relative))
-        return record
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def assert_links_inside(opened: Visit, root: Path, relative: str) -> None:

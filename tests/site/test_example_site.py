@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sitegen.cli import app
-from tests.site.test_browser import DRAWN_PLOT, _shown_cards, assert_links_inside, browser, visit  # noqa: F401
+from tests.site.test_browser import DRAWN_PLOT, _shown_cards, assert_links_inside
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -35,7 +35,7 @@ def pages(site: Path) -> list[str]:
     return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
 
 
-def test_every_page_loads_cleanly_and_links_only_to_files_in_the_site(visit, site):  # noqa: F811
+def test_every_page_loads_cleanly_and_links_only_to_files_in_the_site(visit, site):
     relatives = pages(site)
     assert len([r for r in relatives if r.startswith("images/")]) == 4
     assert len([r for r in relatives if r.startswith("classes/")]) == 8
@@ -48,7 +48,7 @@ def test_every_page_loads_cleanly_and_links_only_to_files_in_the_site(visit, sit
         opened.assert_clean()
 
 
-def test_index_shows_every_example_and_class_pages_list_where_masks_were_kept(visit, site):  # noqa: F811
+def test_index_shows_every_example_and_class_pages_list_where_masks_were_kept(visit, site):
     opened = visit(site, "index.html")
     assert sorted(_shown_cards(opened.page)) == ["astronaut.png", "chelsea_cat.png", "coffee.png", "rocket.jpg"]
     kept_by_class: dict[str, set[str]] = {}
