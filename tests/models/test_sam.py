@@ -56,6 +56,18 @@ def test_batched_prompts_equal_one_call_per_prompt(sam):
     assert masks.any() and not masks.all()  # real masks, not a constant
 
 
+def test_cpu_decodes_two_prompts_per_call_by_default(sam):
+    # Small batches keep the decoder's per-prompt copies of the image tokens in cache on a CPU.
+    from sitegen.models.sam import CPU_PROMPT_BATCH
+
+    points, labels = [p for p, _ in PROMPTS], [l for _, l in PROMPTS]
+    before = sam.prompt_batches
+    masks, _ = sam.predict(points, labels)
+    assert CPU_PROMPT_BATCH == 2
+    assert sam.prompt_batches - before == 4  # 1-point: 2 calls, 2-point: 1, 3-point: 1
+    assert np.array_equal(masks, sam.predict(points, labels, batch_size=6)[0])
+
+
 def test_no_prompts_gives_empty_arrays(sam):
     masks, scores = sam.predict([], [])
     assert masks.shape == (0, 3, HEIGHT, WIDTH) and masks.dtype == bool
