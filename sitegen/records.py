@@ -17,6 +17,7 @@ from functools import cached_property
 
 import numpy as np
 
+from sitegen.class_scores import ClassScores
 from sitegen.options import ModelOptions, PipelineOptions
 
 
@@ -117,33 +118,61 @@ class DenseSimilarity:
 
 @dataclass(frozen=True)
 class DensePrediction:
-    """Stage 3 output: per-class similarities, probabilities and the argmax.
+    """Stage 3 output: the argmax class of every pixel, its probability, and per-class scores.
+
+    Only the (H, W) maps are kept at full resolution; the per-class similarity and probability
+    maps are ``scores``, computed from the window canvas when a figure or a download asks for
+    them (a 6000x4000 image with 20 classes would otherwise hold 2.9 GB of them).
 
     Attributes
     ----------
-    similarities : ndarray of shape (H, W, C), dtype float16
-        Per class, the highest cosine over its queries (before softmax). Only shown (step 4),
-        never computed with, so half precision (about 3 decimals, as the hover shows) halves
-        the largest array a big image holds after the probabilities.
-    probabilities : ndarray of shape (H, W, C), dtype float32
-        Softmax of ``logit_scale * cosine`` over all queries, then the max over each class's
-        queries. Rows need not sum to 1 when a class has several queries.
     prediction : ndarray of shape (H, W), dtype int32
-        Argmax over classes.
+        Argmax over classes of the probabilities (ties to the lowest class index).
+    confidence : ndarray of shape (H, W), dtype float32
+        The probability of the winning class at each pixel.
+    scores : ClassScores
+        Per-class similarities (a class's best query cosine, before the softmax) and
+        probabilities (softmax of ``logit_scale * cosine`` over all queries, then the best of
+        each class's queries: a pixel's probabilities need not sum to 1 with synonyms).
+    summary : ScoreSummary
+        Per-class statistics of those maps over every pixel.
     windows, resized_size
         As in ``DenseSimilarity``.
     """
 
-    similarities: np.ndarray
-    probabilities: np.ndarray
     prediction: np.ndarray
+    confidence: np.ndarray
+    scores: ClassScores
+    summary: ScoreSummary
     windows: np.ndarray
     resized_size: tuple[int, int]
 
+    @property
+    def num_classes(self) -> int:
+        return self.scores.num_classes
+
+    # TRANSITIONAL (removed once figures read ``scores``): the full maps as figures read them.
     @cached_property
-    def confidence(self) -> np.ndarray:
-        """(H, W) float32: the probability of the winning class at each pixel (computed once)."""
-        return np.take_along_axis(self.probabilities, self.prediction[..., None], axis=2)[..., 0]
+    def similarities(self) -> np.ndarray:
+        return self.scores.similarities().astype(np.float16)
+
+    @cached_property
+    def probabilities(self) -> np.ndarray:
+        return self.scores.probabilities()
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    """Per-class statistics over all pixels of the full-resolution maps, each of shape (C,).
+
+    Computed in stage 3's single pass over the image, so figures never need the full maps.
+    """
+
+    similarity_min: np.ndarray
+    similarity_mean: np.ndarray
+    similarity_max: np.ndarray
+    probability_mean: np.ndarray
+    probability_max: np.ndarray
 
 
 # --- Stages 4 to 6: regions -------------------------------------------------------------------

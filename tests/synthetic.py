@@ -29,6 +29,7 @@ from scipy import ndimage
 
 from sitegen.models.prompt_templates import PROMPT_TEMPLATES
 from sitegen.options import ModelOptions, PipelineOptions
+from sitegen.class_scores import ClassScores
 from sitegen.records import (
     ClassSpec,
     Components,
@@ -42,6 +43,7 @@ from sitegen.records import (
     RegionPoints,
     SamCandidates,
     SamPrompt,
+    ScoreSummary,
     SizeFilter,
     Suppression,
     Thresholding,
@@ -234,11 +236,25 @@ def _dense_prediction(
     probabilities = np.stack([probs[..., query_class == c].max(axis=2) for c in range(num_classes)], axis=2)
     resized = _resized_size(width, height, options.short_side)
     return DensePrediction(
-        similarities=similarities.astype(np.float16),
-        probabilities=probabilities.astype(np.float32),
         prediction=probabilities.argmax(axis=2).astype(np.int32),
+        confidence=probabilities.max(axis=2).astype(np.float32),
+        scores=ClassScores(
+            cosines.astype(np.float32), np.asarray(query_class), num_classes, float(options.logit_scale), (width, height)
+        ),
+        summary=summary_of(similarities, probabilities),
         windows=_windows(resized, options.window, options.stride),
         resized_size=resized,
+    )
+
+
+def summary_of(similarities: np.ndarray, probabilities: np.ndarray) -> ScoreSummary:
+    """Per-class statistics of full (H, W, C) maps, computed plainly."""
+    return ScoreSummary(
+        similarity_min=similarities.min(axis=(0, 1)),
+        similarity_mean=similarities.mean(axis=(0, 1)),
+        similarity_max=similarities.max(axis=(0, 1)),
+        probability_mean=probabilities.mean(axis=(0, 1)),
+        probability_max=probabilities.max(axis=(0, 1)),
     )
 
 
@@ -270,7 +286,7 @@ def _windows(resized: tuple[int, int], window: int, stride: int) -> np.ndarray:
 def _components(passing: np.ndarray, dense: DensePrediction) -> Components:
     labels = np.zeros(passing.shape, np.int32)
     regions = []
-    for c in range(dense.probabilities.shape[2]):
+    for c in range(dense.num_classes):
         class_labels, count = ndimage.label(passing & (dense.prediction == c), structure=EIGHT_CONNECTED)
         for local in range(1, count + 1):
             mask = class_labels == local
@@ -284,7 +300,7 @@ def _components(passing: np.ndarray, dense: DensePrediction) -> Components:
                     size=int(mask.sum()),
                     bbox=(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1),
                     centroid=(float(xs.mean()), float(ys.mean())),
-                    confidence=float(dense.probabilities[..., c][mask].mean()),
+                    confidence=float(dense.confidence[mask].mean()),
                 )
             )
     return Components(labels=labels, regions=tuple(regions))

@@ -22,7 +22,7 @@ def find_components(dense: DensePrediction, thresholding: Thresholding) -> Compo
     Parameters
     ----------
     dense : DensePrediction
-        ``prediction`` (H, W) int32 and ``probabilities`` (H, W, C) float32.
+        ``prediction`` (H, W) int32 and ``confidence`` (H, W) float32.
     thresholding : Thresholding
         ``passing`` (H, W) bool.
 
@@ -35,10 +35,11 @@ def find_components(dense: DensePrediction, thresholding: Thresholding) -> Compo
 
     Examples
     --------
-    >>> from sitegen.records import DensePrediction, Thresholding
-    >>> prediction = np.array([[0, 1, 1], [1, 0, 0]], np.int32)
-    >>> probs = np.full((2, 3, 2), 0.5, np.float32)
-    >>> dense = DensePrediction(probs, probs, prediction, None, (3, 2))
+    >>> from sitegen.pipeline.dense_prediction import predict_dense
+    >>> from sitegen.records import DenseSimilarity, Thresholding
+    >>> wins = np.array([[0, 1, 1], [1, 0, 0]])
+    >>> cosines = np.stack([wins == 0, wins == 1], axis=2).astype(np.float32)  # argmax: wins
+    >>> dense = predict_dense(DenseSimilarity(cosines, np.zeros((0, 4), np.int32), (3, 2)), np.arange(2), 2, 40.0)
     >>> passing = np.ones((2, 3), bool)
     >>> result = find_components(dense, Thresholding(passing, 0.5, np.array([3, 3])))
     >>> result.labels.tolist()  # diagonal neighbours join: one region per class
@@ -50,7 +51,7 @@ def find_components(dense: DensePrediction, thresholding: Thresholding) -> Compo
         raise ValueError(f"passing {passing.shape} and prediction {prediction.shape} differ in shape")
     labels = np.zeros(prediction.shape, np.int32)
     region_class: list[int] = []
-    for c in range(dense.probabilities.shape[2]):
+    for c in range(dense.num_classes):
         class_labels, count = ndimage.label(passing & (prediction == c), structure=_EIGHT_CONNECTED)
         inside = class_labels > 0
         labels[inside] = class_labels[inside] + len(region_class)

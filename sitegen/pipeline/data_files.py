@@ -28,7 +28,7 @@ def _points(array: np.ndarray) -> list[list[float]]:
 
 def confidences_array(result: PipelineResult) -> np.ndarray:
     """(H, W, C) float32 class probabilities, as saved in ``data/confidences.npy``."""
-    return np.ascontiguousarray(result.dense.probabilities, dtype=np.float32)
+    return result.dense.scores.probabilities()
 
 
 def confidences_npy(result: PipelineResult) -> bytes:
@@ -43,8 +43,9 @@ def compact_probabilities_npz(result: PipelineResult) -> bytes:
     Arrays: ``probabilities`` (H, W, C) uint8, ``prediction`` (H, W) uint16 SCLIP argmax,
     ``final`` (H, W) uint16 final class map, ``class_names`` (C,) str.
     """
-    probs = result.dense.probabilities
-    quantised = np.rint(np.clip(probs, 0.0, 1.0) * np.float32(255.0)).astype(np.uint8)
+    quantised = np.empty(result.dense.scores.shape, np.uint8)
+    for rows, _, probabilities in result.dense.scores.bands():
+        quantised[rows] = np.rint(np.clip(probabilities, 0.0, 1.0) * np.float32(255.0))
     buffer = io.BytesIO()
     np.savez_compressed(
         buffer,

@@ -1,48 +1,19 @@
-"""Stage 3, the numpy half: from raw CLIP cosines to class probabilities and the argmax.
+"""Stage 3, the numpy half: from raw CLIP cosines to the argmax class and its probability.
 
 The CLIP model (``sitegen.models``) produces one cosine per resized-image pixel and *query*; a
 class may have several queries (synonyms). Here the cosines are resized bilinearly to the
-original image (as ``torch.nn.functional.interpolate(mode="bilinear", align_corners=False)``
-does) and, as in SCLIP, the softmax runs over all queries, so synonyms compete with every other
-query, and a class then takes the best of its own queries. Resize and softmax run together a
-few rows at a time: a 24-megapixel image with 20 queries never holds its 2 GB of cosines.
+original image and, as in SCLIP, the softmax runs over all queries, so synonyms compete with
+every other query, and a class then takes the best of its own queries (``ClassScores``). One
+pass over bands of rows keeps what later stages need at full resolution, the argmax and its
+probability, plus per-class statistics; the per-class maps stay computable on demand.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sitegen.records import DensePrediction, DenseSimilarity
-
-#: Work on at most this many float32 values of the (rows, W, Q) logits at a time, so a large
-#: image never needs more than a few extra buffers of this size (16 MiB each).
-_CHUNK_VALUES = 1 << 22
-
-
-def bilinear_positions(out_size: int, in_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Where each output pixel samples its input along one axis, for a bilinear resize.
-
-    The convention of ``torch.nn.functional.interpolate(mode="bilinear", align_corners=False)``
-    without antialias: source = (i + 0.5) * in / out - 0.5, clamped at 0, in float32.
-
-    Returns
-    -------
-    below, above : ndarray of shape (out_size,), dtype int64
-        The two input indices each output index blends (equal at the last input pixel).
-    weight : ndarray of shape (out_size,), dtype float32
-        The weight of ``above`` (``below`` gets ``1 - weight``).
-
-    Examples
-    --------
-    >>> below, above, weight = bilinear_positions(4, 2)
-    >>> below.tolist(), above.tolist(), weight.tolist()
-    ([0, 0, 0, 1], [1, 1, 1, 1], [0.0, 0.25, 0.75, 0.25])
-    """
-    source = (np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * np.float32(in_size / out_size)
-    source = np.maximum(source - np.float32(0.5), np.float32(0.0))
-    below = np.minimum(source.astype(np.int64), in_size - 1)
-    above = np.minimum(below + 1, in_size - 1)
-    return below, above, (source - below).astype(np.float32)
+from sitegen.class_scores import ClassScores
+from sitegen.records import DensePrediction, DenseSimilarity, ScoreSummary
 
 
 def predict_dense(
@@ -51,12 +22,12 @@ def predict_dense(
     num_classes: int,
     logit_scale: float,
 ) -> DensePrediction:
-    """Turn per-query cosines into per-class similarities, probabilities and the argmax.
+    """Turn per-query cosines into the argmax class, its probability and per-class scores.
 
     ``logits = logit_scale * cosine``; a numerically stable softmax over all Q queries; a class's
     probability is the max over its queries and its similarity the max cosine over its queries.
     The prediction is the argmax over classes, ties going to the lowest class index. Rows are
-    processed in chunks to bound memory on large images. Everything is computed in float32.
+    processed in bands to bound memory on large images. Everything is computed in float32.
 
     Parameters
     ----------
@@ -73,8 +44,8 @@ def predict_dense(
     Returns
     -------
     DensePrediction
-        ``similarities`` (H, W, C) float16, ``probabilities`` (H, W, C) float32, ``prediction``
-        (H, W) int32.
+        ``prediction`` (H, W) int32, ``confidence`` (H, W) float32, the per-class ``scores``
+        (computed on demand) and their ``summary``.
 
     Examples
     --------
@@ -85,7 +56,7 @@ def predict_dense(
     >>> cos = np.array([[[1.0, 1.0, 0.0]]], np.float32)
     >>> dense = predict_dense(DenseSimilarity(cos, np.zeros((0, 4), np.int32), (1, 1)),
     ...                       np.array([0, 1, 1]), 2, float(np.log(2)))
-    >>> np.allclose(dense.probabilities, [[[0.4, 0.4]]]), dense.prediction.tolist()
+    >>> np.allclose(dense.scores.probabilities(), [[[0.4, 0.4]]]), dense.prediction.tolist()
     (True, [[0]])
     """
     cosines = np.asarray(similarity.cosines, dtype=np.float32)
@@ -99,32 +70,49 @@ def predict_dense(
     if num_classes < 1 or len(owned) != num_classes or np.any(owned == 0):
         raise ValueError(f"query_class must give each of the {num_classes} classes at least one query")
 
-    width, height = similarity.image_size or (cosines.shape[1], cosines.shape[0])
-    rows_below, rows_above, row_weights = bilinear_positions(height, cosines.shape[0])
-    cols_below, cols_above, col_weights = bilinear_positions(width, cosines.shape[1])
-    col_weights = col_weights[None, :, None]
-    class_queries = [np.flatnonzero(query_class == c) for c in range(num_classes)]
-    similarities = np.empty((height, width, num_classes), np.float16)  # shown only: see DensePrediction
-    probabilities = np.empty((height, width, num_classes), np.float32)
-    scale = np.float32(logit_scale)
-    rows = max(1, _CHUNK_VALUES // max(1, width * num_queries))
-    for start in range(0, height, rows):
-        stop = min(start + rows, height)
-        weight = row_weights[start:stop, None, None]
-        vertical = cosines[rows_below[start:stop]] * (1 - weight) + cosines[rows_above[start:stop]] * weight
-        chunk = vertical[:, cols_below] * (1 - col_weights) + vertical[:, cols_above] * col_weights
-        logits = chunk * scale
-        logits -= logits.max(axis=2, keepdims=True)
-        np.exp(logits, out=logits)
-        logits /= logits.sum(axis=2, keepdims=True)
-        for c, queries in enumerate(class_queries):
-            similarities[start:stop, :, c] = chunk[..., queries].max(axis=2)
-            probabilities[start:stop, :, c] = logits[..., queries].max(axis=2)
-    prediction = np.argmax(probabilities, axis=2).astype(np.int32)
+    image_size = similarity.image_size or (cosines.shape[1], cosines.shape[0])
+    scores = ClassScores(cosines, query_class, num_classes, float(logit_scale), image_size)
+    height, width, _ = scores.shape
+    prediction = np.empty((height, width), np.int32)
+    confidence = np.empty((height, width), np.float32)
+    statistics = _Statistics(num_classes)
+    for rows, similarities, probabilities in scores.bands():
+        winner = np.argmax(probabilities, axis=2)
+        prediction[rows] = winner
+        confidence[rows] = np.take_along_axis(probabilities, winner[..., None], axis=2)[..., 0]
+        statistics.add(similarities, probabilities)
     return DensePrediction(
-        similarities=similarities,
-        probabilities=probabilities,
         prediction=prediction,
+        confidence=confidence,
+        scores=scores,
+        summary=statistics.summary(height * width),
         windows=similarity.windows,
         resized_size=similarity.resized_size,
     )
+
+
+class _Statistics:
+    """Per-class min, sum and max of the similarity and probability maps, band by band."""
+
+    def __init__(self, num_classes: int):
+        self.similarity_min = np.full(num_classes, np.inf, np.float32)
+        self.similarity_max = np.full(num_classes, -np.inf, np.float32)
+        self.probability_max = np.full(num_classes, -np.inf, np.float32)
+        self.similarity_sum = np.zeros(num_classes, np.float64)
+        self.probability_sum = np.zeros(num_classes, np.float64)
+
+    def add(self, similarities: np.ndarray, probabilities: np.ndarray) -> None:
+        np.minimum(self.similarity_min, similarities.min(axis=(0, 1)), out=self.similarity_min)
+        np.maximum(self.similarity_max, similarities.max(axis=(0, 1)), out=self.similarity_max)
+        np.maximum(self.probability_max, probabilities.max(axis=(0, 1)), out=self.probability_max)
+        self.similarity_sum += similarities.sum(axis=(0, 1), dtype=np.float64)
+        self.probability_sum += probabilities.sum(axis=(0, 1), dtype=np.float64)
+
+    def summary(self, pixels: int) -> ScoreSummary:
+        return ScoreSummary(
+            similarity_min=self.similarity_min,
+            similarity_mean=self.similarity_sum / pixels,
+            similarity_max=self.similarity_max,
+            probability_mean=self.probability_sum / pixels,
+            probability_max=self.probability_max,
+        )

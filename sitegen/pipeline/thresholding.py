@@ -32,14 +32,15 @@ def threshold_confidence(dense: DensePrediction, min_confidence: float) -> Thres
 
     Examples
     --------
-    >>> from sitegen.records import DensePrediction
-    >>> probs = np.array([[[0.7, 0.3], [0.4, 0.6]]], np.float32)
-    >>> dense = DensePrediction(probs, probs, np.array([[0, 1]], np.int32), None, (2, 1))
-    >>> result = threshold_confidence(dense, 0.7)
+    >>> from sitegen.pipeline.dense_prediction import predict_dense
+    >>> from sitegen.records import DenseSimilarity
+    >>> cosines = np.log(np.array([[[0.7, 0.3], [0.4, 0.6]]], np.float32))  # softmax: these at scale 1
+    >>> dense = predict_dense(DenseSimilarity(cosines, np.zeros((0, 4), np.int32), (2, 1)), np.arange(2), 2, 1.0)
+    >>> result = threshold_confidence(dense, 0.65)
     >>> result.passing.tolist(), result.pixels_per_class.tolist()
     ([[True, False]], [1, 0])
     """
     passing = dense.confidence >= np.float32(min_confidence)
-    num_classes = dense.probabilities.shape[2]
+    num_classes = dense.num_classes
     pixels_per_class = np.bincount(dense.prediction[passing], minlength=num_classes).astype(np.int64)
     return Thresholding(passing=passing, min_confidence=float(min_confidence), pixels_per_class=pixels_per_class)

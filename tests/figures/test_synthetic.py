@@ -23,9 +23,10 @@ def test_default_scene_has_every_feature():
 def test_prediction_is_the_argmax_of_probabilities_in_unit_range():
     result = make_result(seed=3)
     dense = result.dense
-    assert np.array_equal(dense.prediction, dense.probabilities.argmax(axis=2))
-    assert dense.probabilities.shape == (48, 64, 3)
-    assert np.all(dense.probabilities <= 1.0) and np.all(dense.probabilities > 0)
+    probabilities = dense.scores.probabilities()
+    assert np.array_equal(dense.prediction, probabilities.argmax(axis=2))
+    assert probabilities.shape == (48, 64, 3)
+    assert np.all(probabilities <= 1.0) and np.all(probabilities > 0)
     assert result.vocabulary.classes[0].queries == ("person", "man", "woman", "child")
 
 

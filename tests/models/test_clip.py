@@ -126,8 +126,9 @@ def test_dense_similarity_matches_reference(dense_clip, height, width, short_sid
     )[0].permute(1, 2, 0)
     expected_probabilities = torch.softmax(LOGIT_SCALE * full, dim=-1).numpy()
     dense = predict_dense(result, np.arange(4), 4, LOGIT_SCALE)
-    assert dense.probabilities.shape == (height, width, 4)
-    assert np.abs(dense.probabilities - expected_probabilities).max() < 1e-4
+    probabilities = dense.scores.probabilities()
+    assert probabilities.shape == (height, width, 4)
+    assert np.abs(probabilities - expected_probabilities).max() < 1e-4
     assert float(expected_probabilities.max() - expected_probabilities.min()) > 0.05  # the maps carry signal
 
 

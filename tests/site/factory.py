@@ -12,8 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
+from sitegen.class_scores import ClassScores
 from sitegen.records import ClassSpec, PipelineResult, Vocabulary
-from tests.synthetic import make_result
+from tests.synthetic import make_result, summary_of
 
 SCRIPT_CLASS = "<script>alert(1)</script>"
 SCRIPT_FILE = 'a "b" <script>.png'
@@ -31,16 +32,21 @@ def with_class_names(result: PipelineResult, names: tuple[str, ...]) -> Pipeline
 
 
 def with_absent_class(result: PipelineResult) -> PipelineResult:
-    """The same result with one more class whose probability is 0 everywhere (never found)."""
-
-    def pad(array: np.ndarray) -> np.ndarray:
-        return np.concatenate([array, np.zeros((*array.shape[:2], 1), array.dtype)], axis=2)
-
+    """The same result with one more class whose cosine is -1 everywhere (never found: its
+    probability is below 1e-20)."""
     index = len(result.vocabulary)
     vocabulary = Vocabulary(classes=(*result.vocabulary.classes, ClassSpec(index, "absent", ("absent",))))
-    dense = dataclasses.replace(
-        result.dense, similarities=pad(result.dense.similarities), probabilities=pad(result.dense.probabilities)
+    scores = result.dense.scores
+    absent = np.full((*scores.cosines.shape[:2], 1), -1.0, np.float32)
+    scores = ClassScores(
+        np.concatenate([scores.cosines, absent], axis=2),
+        np.append(scores.query_class, index),
+        index + 1,
+        scores.logit_scale,
+        scores.image_size,
     )
+    summary = summary_of(scores.similarities(), scores.probabilities())
+    dense = dataclasses.replace(result.dense, scores=scores, summary=summary)
     thresholding = dataclasses.replace(
         result.thresholding, pixels_per_class=np.append(result.thresholding.pixels_per_class, 0)
     )

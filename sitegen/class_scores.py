@@ -1,0 +1,147 @@
+"""Per-class similarity and probability at any pixel, computed on demand from SCLIP's canvas.
+
+CLIP's cosines exist at the resolution the windows ran at (the window canvas, a few hundred
+pixels across). Stage 3 resizes them bilinearly to the image, as
+``torch.nn.functional.interpolate(mode="bilinear", align_corners=False)`` does, takes the softmax
+over all queries and lets each class keep the best of its queries. At full resolution these
+per-class maps are large (a 6000x4000 image with 20 classes: 1.9 GB of probabilities and as
+much again of similarities), and nothing needs all of them at once: the pipeline needs the
+argmax and its probability, figures need a display-sized grid, downloads go a band of rows at
+a time. So ``ClassScores`` keeps the canvas and computes any rows and columns exactly when
+asked, a few rows at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Work on at most this many float32 values of the (rows, columns, Q) logits at a time, so a
+#: large image never needs more than a few extra buffers of this size (16 MiB each).
+CHUNK_VALUES = 1 << 22
+
+
+def bilinear_positions(out_size: int, in_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each output pixel samples its input along one axis, for a bilinear resize.
+
+    The convention of ``torch.nn.functional.interpolate(mode="bilinear", align_corners=False)``
+    without antialias: source = (i + 0.5) * in / out - 0.5, clamped at 0, in float32.
+
+    Returns
+    -------
+    below, above : ndarray of shape (out_size,), dtype int64
+        The two input indices each output index blends (equal at the last input pixel).
+    weight : ndarray of shape (out_size,), dtype float32
+        The weight of ``above`` (``below`` gets ``1 - weight``).
+
+    Examples
+    --------
+    >>> below, above, weight = bilinear_positions(4, 2)
+    >>> below.tolist(), above.tolist(), weight.tolist()
+    ([0, 0, 0, 1], [1, 1, 1, 1], [0.0, 0.25, 0.75, 0.25])
+    """
+    source = (np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * np.float32(in_size / out_size)
+    source = np.maximum(source - np.float32(0.5), np.float32(0.0))
+    below = np.minimum(source.astype(np.int64), in_size - 1)
+    above = np.minimum(below + 1, in_size - 1)
+    return below, above, (source - below).astype(np.float32)
+
+
+@dataclass(frozen=True, eq=False)
+class ClassScores:
+    """The per-class maps of one image, computed from the window canvas when asked.
+
+    Attributes
+    ----------
+    cosines : ndarray of shape (h, w, Q), dtype float32
+        Window-averaged cosines of every canvas pixel with every query.
+    query_class : ndarray of shape (Q,), int
+        The class of each query.
+    num_classes : int
+        C.
+    logit_scale : float
+        Softmax temperature: logits = logit_scale * cosine.
+    image_size : tuple of int
+        ``(width, height)`` of the image the maps are resized to.
+    """
+
+    cosines: np.ndarray
+    query_class: np.ndarray
+    num_classes: int
+    logit_scale: float
+    image_size: tuple[int, int]
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """(H, W, C) of the full-resolution maps."""
+        return self.image_size[1], self.image_size[0], self.num_classes
+
+    def at(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Similarities and probabilities at pixel rows x cols of the image.
+
+        Parameters
+        ----------
+        rows, cols : ndarray of int
+            Pixel indices along each axis (a grid is their outer product).
+
+        Returns
+        -------
+        similarities, probabilities : ndarray of shape (len(rows), len(cols), C), dtype float32
+            A class's similarity is its best query's cosine; its probability the best of its
+            queries' softmax over all Q queries. Equal to the full maps indexed at the grid.
+        """
+        rows, cols = np.asarray(rows, np.int64), np.asarray(cols, np.int64)
+        similarities = np.empty((len(rows), len(cols), self.num_classes), np.float32)
+        probabilities = np.empty_like(similarities)
+        step = max(1, CHUNK_VALUES // max(1, len(cols) * self.cosines.shape[2]))
+        for start in range(0, len(rows), step):
+            chunk = slice(start, start + step)
+            similarities[chunk], probabilities[chunk] = self._scores(rows[chunk], cols)
+        return similarities, probabilities
+
+    def bands(self) -> Iterator[tuple[slice, np.ndarray, np.ndarray]]:
+        """``(rows, similarities, probabilities)`` for consecutive bands of rows covering the image."""
+        height, width, _ = self.shape
+        step = max(1, CHUNK_VALUES // max(1, width * self.cosines.shape[2]))
+        all_cols = np.arange(width)
+        for start in range(0, height, step):
+            rows = slice(start, min(start + step, height))
+            yield (rows, *self._scores(np.arange(rows.start, rows.stop), all_cols))
+
+    def similarities(self) -> np.ndarray:
+        """The full (H, W, C) float32 similarity maps (large: for small images and tests)."""
+        return self._full(0)
+
+    def probabilities(self) -> np.ndarray:
+        """The full (H, W, C) float32 probability maps (large: for ``confidences.npy`` and tests)."""
+        return self._full(1)
+
+    def _full(self, which: int) -> np.ndarray:
+        maps = np.empty(self.shape, np.float32)
+        for band in self.bands():
+            maps[band[0]] = band[1 + which]
+        return maps
+
+    def _scores(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Resize, softmax and per-class max for a few rows, all in float32."""
+        height, width, _ = self.shape
+        cosines = self.cosines
+        rows_below, rows_above, row_weights = bilinear_positions(height, cosines.shape[0])
+        cols_below, cols_above, col_weights = bilinear_positions(width, cosines.shape[1])
+        weight = row_weights[rows][:, None, None]
+        vertical = cosines[rows_below[rows]] * (1 - weight) + cosines[rows_above[rows]] * weight
+        weight = col_weights[cols][None, :, None]
+        chunk = vertical[:, cols_below[cols]] * (1 - weight) + vertical[:, cols_above[cols]] * weight
+        logits = chunk * np.float32(self.logit_scale)
+        logits -= logits.max(axis=2, keepdims=True)
+        np.exp(logits, out=logits)
+        logits /= logits.sum(axis=2, keepdims=True)
+        shape = (len(rows), len(cols), self.num_classes)
+        similarities, probabilities = np.empty(shape, np.float32), np.empty(shape, np.float32)
+        for c in range(self.num_classes):
+            queries = np.flatnonzero(self.query_class == c)
+            similarities[..., c] = chunk[..., queries].max(axis=2)
+            probabilities[..., c] = logits[..., queries].max(axis=2)
+        return similarities, probabilities
