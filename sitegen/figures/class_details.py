@@ -8,13 +8,14 @@ interactive figures: ``confidence``, ``prompts`` and ``statistics``.
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 from sitegen.figures.canvas import LegendItem, Panel, compose
 from sitegen.figures.charts import bar_chart, histogram_chart, table_image
 from sitegen.figures.class_maps import viridis_bar
 from sitegen.figures.interactive import (
     FONT,
+    NO_TEMPLATE,
+    add_to_layout,
     class_paths,
     colour_bar_trace,
     figure_json,
@@ -207,19 +208,23 @@ def _png(result: PipelineResult, palette: Palette, c: int) -> bytes:
 def _confidence_figure(result: PipelineResult, c: int) -> tuple[dict, dict[str, bytes]]:
     height, width = result.image.height, result.image.width
     name = result.vocabulary.names[c]
-    figure = go.Figure(layout=image_layout(width, height, f"Probability of {name}"))
-    figure.add_layout_image(layout_image("class_confidence", width, height))
+    layout = {
+        **image_layout(width, height, f"Probability of {name}"),
+        "images": [layout_image("class_confidence", width, height)],
+    }
     grid = hover_grid(height, width, 1)
     probability = result.dense.probabilities[..., c]
-    figure.add_trace(
+    data = [
         hover_trace(
             grid,
             rounded(grid.sample(probability)[..., None]),
             f"x %{{x:.1f}}, y %{{y:.1f}}<br>p({name}) = %{{customdata[0]:.3f}}",
-        )
-    )
-    figure.add_trace(colour_bar_trace(0.0, 1.0, "probability"))
-    return figure_json(figure), {"class_confidence": heatmap_asset(probability, 0.0, 1.0)}
+        ),
+        colour_bar_trace(0.0, 1.0, "probability"),
+    ]
+    return figure_json({"data": data, "layout": layout}), {
+        "class_confidence": heatmap_asset(probability, 0.0, 1.0)
+    }
 
 
 def _prompts_figure(result: PipelineResult, palette: Palette, c: int) -> tuple[dict, dict[str, bytes]]:
@@ -232,8 +237,9 @@ def _prompts_figure(result: PipelineResult, palette: Palette, c: int) -> tuple[d
     masks = [np.isin(result.size_filter.labels, kept), np.isin(result.components.labels, dropped)]
     masks += [result.selection.masks[p.index] for p in prompts]
     paths = class_paths(masks)
+    shapes = []
     if paths[0]:
-        figure.add_shape(
+        shapes.append(
             {
                 **outline_shape(paths[0], palette.hex(c), name="kept regions"),
                 "fillcolor": palette.hex(c),
@@ -241,19 +247,20 @@ def _prompts_figure(result: PipelineResult, palette: Palette, c: int) -> tuple[d
             }
         )
     if paths[1]:
-        figure.add_shape(outline_shape(paths[1], "#d7191c", name="dropped regions", dash="dot"))
+        shapes.append(outline_shape(paths[1], "#d7191c", name="dropped regions", dash="dot"))
     for prompt, path in zip(prompts, paths[2:]):
         lost = suppressed.get(prompt.index)
         label = f"mask of prompt {prompt.index}" + (f" (suppressed by {lost.winner_index})" if lost else "")
-        figure.add_shape(
+        shapes.append(
             outline_shape(
                 path, "#d7191c" if lost else palette.hex(c), name=label, dash="dash" if lost else "solid"
             )
         )
+    add_to_layout(figure, "shapes", shapes)
     for kind, value, colour, symbol in (("positive", 1, GREEN_HEX, "circle"), ("negative", 0, RED_HEX, "x")):
         rows = [(p, xy) for p in prompts for xy, v in zip(p.points, p.labels) if v == value]
         if rows:
-            figure.add_trace(
+            figure["data"].append(
                 points_trace(
                     np.array([xy for _, xy in rows], float),
                     name=f"{kind} points",
@@ -274,72 +281,70 @@ def _statistics_figure(result: PipelineResult, palette: Palette, c: int) -> dict
     limit = result.options.min_region_size
     threshold = result.options.min_confidence
     axis = {"showgrid": True, "zeroline": False, "ticks": "outside"}
-    figure = go.Figure(
-        layout=go.Layout(
-            template=go.layout.Template(),
-            font=FONT,
-            title={"text": f"{name}: confidence and region sizes", "x": 0.01, "xanchor": "left"},
-            height=420,
-            margin={"l": 60, "r": 20, "t": 60, "b": 60},
-            showlegend=False,
-            xaxis={
-                **axis,
-                "domain": [0, 0.46],
-                "range": [0, 1],
-                "title": {"text": f"probability where {name} wins"},
+    layout = {
+        "template": NO_TEMPLATE,
+        "font": FONT,
+        "title": {"text": f"{name}: confidence and region sizes", "x": 0.01, "xanchor": "left"},
+        "height": 420,
+        "margin": {"l": 60, "r": 20, "t": 60, "b": 60},
+        "showlegend": False,
+        "xaxis": {
+            **axis,
+            "domain": [0, 0.46],
+            "range": [0, 1],
+            "title": {"text": f"probability where {name} wins"},
+        },
+        "yaxis": {**axis, "title": {"text": "pixels"}},
+        "xaxis2": {**axis, "domain": [0.56, 1], "anchor": "y2", "title": {"text": "region (largest first)"}},
+        "yaxis2": {**axis, "anchor": "x2", "type": "log", "title": {"text": "pixels"}},
+        "shapes": [
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "y domain",
+                "x0": threshold,
+                "x1": threshold,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#d7191c", "width": 2},
             },
-            yaxis={**axis, "title": {"text": "pixels"}},
-            xaxis2={**axis, "domain": [0.56, 1], "anchor": "y2", "title": {"text": "region (largest first)"}},
-            yaxis2={**axis, "anchor": "x2", "type": "log", "title": {"text": "pixels"}},
-            shapes=[
-                {
-                    "type": "line",
-                    "xref": "x",
-                    "yref": "y domain",
-                    "x0": threshold,
-                    "x1": threshold,
-                    "y0": 0,
-                    "y1": 1,
-                    "line": {"color": "#d7191c", "width": 2},
-                },
-                {
-                    "type": "line",
-                    "xref": "x2 domain",
-                    "yref": "y2",
-                    "x0": 0,
-                    "x1": 1,
-                    "y0": limit,
-                    "y1": limit,
-                    "line": {"color": "#d7191c", "width": 2, "dash": "dot"},
-                },
-            ],
-            plot_bgcolor="white",
-        )
-    )
-    figure.add_trace(
-        go.Bar(
-            x=rounded((edges[:-1] + edges[1:]) / 2),
-            y=counts.tolist(),
-            width=1.0 / BINS,
-            marker={"color": palette.hex(c)},
-            hovertemplate="p %{x:.3f}: %{y:,} px<extra></extra>",
-        )
-    )
-    figure.add_trace(
-        go.Bar(
-            x=[f"region {r.id}" for r in regions],
-            y=[r.size for r in regions],
-            xaxis="x2",
-            yaxis="y2",
-            marker={"color": [palette.hex(c) if r.size >= limit else "#d7191c" for r in regions]},
-            customdata=[
+            {
+                "type": "line",
+                "xref": "x2 domain",
+                "yref": "y2",
+                "x0": 0,
+                "x1": 1,
+                "y0": limit,
+                "y1": limit,
+                "line": {"color": "#d7191c", "width": 2, "dash": "dot"},
+            },
+        ],
+        "plot_bgcolor": "white",
+    }
+    data = [
+        {
+            "type": "bar",
+            "x": rounded((edges[:-1] + edges[1:]) / 2),
+            "y": counts.tolist(),
+            "width": 1.0 / BINS,
+            "marker": {"color": palette.hex(c)},
+            "hovertemplate": "p %{x:.3f}: %{y:,} px<extra></extra>",
+        },
+        {
+            "type": "bar",
+            "x": [f"region {r.id}" for r in regions],
+            "y": [r.size for r in regions],
+            "xaxis": "x2",
+            "yaxis": "y2",
+            "marker": {"color": [palette.hex(c) if r.size >= limit else "#d7191c" for r in regions]},
+            "customdata": [
                 ["kept" if r.size >= limit else f"dropped (< {limit} px)", round(r.confidence, 3)]
                 for r in regions
             ],
-            hovertemplate="%{x}: %{y:,} px, mean p %{customdata[1]:.3f}<br>%{customdata[0]}<extra></extra>",
-        )
-    )
-    return figure_json(figure)
+            "hovertemplate": "%{x}: %{y:,} px, mean p %{customdata[1]:.3f}<br>%{customdata[0]}<extra></extra>",
+        },
+    ]
+    return figure_json({"data": data, "layout": layout})
 
 
 def render_class_details(result: PipelineResult, palette: Palette, class_index: int) -> ClassDetails:

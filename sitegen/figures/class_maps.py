@@ -8,7 +8,6 @@ pixel lists the values of every class there.
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 from sitegen.figures.canvas import ColourBar, Panel, compose
 from sitegen.figures.interactive import (
@@ -71,25 +70,24 @@ def class_maps_figure(
     assets = {
         f"{asset_prefix}_{c}": heatmap_asset(values[..., c], *value_range, max_side) for c in range(classes)
     }
-    figure = go.Figure(layout=image_layout(width, height, title))
-    for c in range(classes):
-        figure.add_layout_image(layout_image(f"{asset_prefix}_{c}", width, height, visible=c == 0))
-    figure.update_layout(
-        updatemenus=[
+    layout = {
+        **image_layout(width, height, title),
+        "images": [layout_image(f"{asset_prefix}_{c}", width, height, visible=c == 0) for c in range(classes)],
+        "updatemenus": [
             dropdown(
                 [f"Show: {n}" for n in names],
                 [[image_visibility(classes, c)] for c in range(classes)],
                 title="class",
             )
-        ]
-    )
+        ],
+    }
     grid = hover_grid(height, width, classes)
     lines = "<br>".join(f"{name}: %{{customdata[{c}]:.3f}}" for c, name in enumerate(names))
-    figure.add_trace(
-        hover_trace(grid, rounded(grid.sample(values)), f"x %{{x:.1f}}, y %{{y:.1f}}<br>{lines}")
-    )
-    figure.add_trace(colour_bar_trace(value_range[0], value_range[1], value_label))
-    return figure_json(figure), assets
+    data = [
+        hover_trace(grid, rounded(grid.sample(values)), f"x %{{x:.1f}}, y %{{y:.1f}}<br>{lines}"),
+        colour_bar_trace(value_range[0], value_range[1], value_label),
+    ]
+    return figure_json({"data": data, "layout": layout}), assets
 
 
 def viridis_bar(

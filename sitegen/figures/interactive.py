@@ -17,13 +17,13 @@ The raw photo is the same asset (``PHOTO_ASSET``, same bytes) in every figure of
 
 from __future__ import annotations
 
+import base64
 import io
 import json
+import re
 from dataclasses import dataclass
 
 import numpy as np
-import plotly.graph_objects as go
-import plotly.io as pio
 from PIL import Image
 from skimage import measure
 
@@ -48,15 +48,68 @@ VALUE_CHARS = 7  # one rounded number in customdata
 TRACE_CHARS = 300  # a hover trace's fixed attributes
 TRANSPARENT = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13}
+#: ``layout.template`` of every figure: what plotly.py writes for an explicitly empty template.
+#: Plotly.js finds no defaults in it, and a figure loaded back into plotly.py does not get
+#: plotly.py's default template (which an absent or ``{}`` template would).
+NO_TEMPLATE = {"data": {"scatter": [{"type": "scatter"}]}}
+#: Plotly.js typed-array codes of the numpy dtypes it decodes (plotly.py's ``plotlyjsShortTypes``).
+TYPED_ARRAY_CODES = {
+    "int8": "i1",
+    "uint8": "u1",
+    "int16": "i2",
+    "uint16": "u2",
+    "int32": "i4",
+    "uint32": "u4",
+    "float32": "f4",
+    "float64": "f8",
+}
 
 
-def figure_json(figure: go.Figure) -> dict:
-    """The figure as plain JSON data (what the site embeds), its stacked pictures kept apart."""
-    data = json.loads(pio.to_json(figure, validate=False))
+def figure_json(figure: dict) -> dict:
+    """The figure as plain JSON data (what the site embeds), its stacked pictures kept apart.
+
+    Figures are built as plain dicts (``{"data": [{"type": "heatmap", ...}], "layout": {...}}``)
+    and serialised here by the json module: plotly.py's graph objects validated every value and
+    deep-copied the figure, which took 1.1 s of the 2.5 s an image's 18 steps took. Numpy arrays
+    become base64 typed arrays (``typed_array``), numpy scalars numbers, NaN ``null``: the JSON
+    plotly.py writes. Put arrays only where Plotly.js reads data arrays (trace attributes such as
+    ``z``); the tests check every figure with ``go.Figure``.
+    """
+    text = json.dumps(figure, default=_plain, separators=(",", ":"))
+    data = json.loads(text, parse_constant=lambda _: None)  # NaN and infinities as null
     images = data.get("layout", {}).get("images")
     if images:
         data["layout"]["images"] = separate_stacked_images(images)
     return data
+
+
+def _plain(value):
+    """JSON form of the numpy values ``json`` does not know."""
+    if isinstance(value, np.ndarray):
+        return typed_array(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def typed_array(array: np.ndarray) -> dict | list:
+    """Plotly.js's typed-array spec of an array, as plotly.py >= 6 writes it (a third of a list's bytes).
+
+    ``{"dtype": "f4", "bdata": <base64>, "shape": "R, K"}``; 64-bit integers are narrowed to the
+    smallest type that holds them, and arrays Plotly.js cannot decode go as nested lists.
+    """
+    if array.size and array.dtype in (np.int64, np.uint64):
+        low, high = array.min(), array.max()
+        kinds = ("int8", "int16", "int32") if array.dtype == np.int64 else ("uint8", "uint16", "uint32")
+        narrow = next((k for k in kinds if np.iinfo(k).min <= low and high <= np.iinfo(k).max), None)
+        array = array.astype(narrow) if narrow else array
+    code = TYPED_ARRAY_CODES.get(str(array.dtype))
+    if not array.size or code is None:
+        return array.tolist()
+    spec = {"dtype": code, "bdata": base64.b64encode(np.ascontiguousarray(array)).decode("ascii")}
+    if array.ndim > 1:
+        spec["shape"] = str(array.shape)[1:-1]
+    return spec
 
 
 def separate_stacked_images(images: list[dict]) -> list[dict]:
@@ -138,15 +191,15 @@ def heatmap_asset(values: np.ndarray, vmin: float, vmax: float, max_side: int = 
     return buffer.getvalue()
 
 
-def image_layout(width: int, height: int, title: str) -> go.Layout:
+def image_layout(width: int, height: int, title: str) -> dict:
     """Axes in image pixels (y down, square pixels), a wrapping legend below, no template."""
     axis = {"showgrid": False, "zeroline": False, "ticks": "outside", "constrain": "domain"}
-    return go.Layout(
-        template=go.layout.Template(),
-        title={"text": title, "x": 0.01, "xanchor": "left"},
-        font=FONT,
-        xaxis={**axis, "range": [0, width], "title": {"text": "x (px)"}},
-        yaxis={
+    return {
+        "template": NO_TEMPLATE,
+        "title": {"text": title, "x": 0.01, "xanchor": "left"},
+        "font": FONT,
+        "xaxis": {**axis, "range": [0, width], "title": {"text": "x (px)"}},
+        "yaxis": {
             **axis,
             "range": [height, 0],
             "scaleanchor": "x",
@@ -154,12 +207,12 @@ def image_layout(width: int, height: int, title: str) -> go.Layout:
             "title": {"text": "y (px)"},
         },
         **figure_size(width, height),
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
-        hovermode="closest",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "itemclick": "toggle"},
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-    )
+        "margin": {"l": 60, "r": 20, "t": 60, "b": 50},
+        "hovermode": "closest",
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "itemclick": "toggle"},
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+    }
 
 
 def figure_size(width: int, height: int, columns: int = 1, rows: int = 1, extra: int = 0) -> dict:
@@ -248,24 +301,25 @@ def hover_grid(height: int, width: int, values_per_cell: int) -> HoverGrid:
     return HoverGrid((height, width), (max(1, int(height * scale)), max(1, int(width * scale))))
 
 
-def hover_trace(grid: HoverGrid, customdata: list, hovertemplate: str, *, axes: str = "") -> go.Heatmap:
+def hover_trace(grid: HoverGrid, customdata: list, hovertemplate: str, *, axes: str = "") -> dict:
     """A transparent heatmap over the whole grid that only shows hover labels.
 
     ``customdata`` is nested lists of shape (R, K, V); ``hovertemplate`` reads
     ``%{customdata[i]}`` and ``%{x}``, ``%{y}`` (the cell's centre in image pixels).
     """
-    return go.Heatmap(
-        z=np.zeros(grid.cells, np.uint8),  # travels as 1 byte per cell
-        customdata=customdata,
-        hovertemplate=hovertemplate + "<extra></extra>",
-        colorscale=TRANSPARENT,
-        showscale=False,
-        showlegend=False,
+    return {
+        "type": "heatmap",
+        "z": np.zeros(grid.cells, np.uint8),  # travels as 1 byte per cell
+        "customdata": customdata,
+        "hovertemplate": hovertemplate + "<extra></extra>",
+        "colorscale": TRANSPARENT,
+        "showscale": False,
+        "showlegend": False,
         **grid.placement(axes=axes),
-    )
+    }
 
 
-def labelled_hover(grid: HoverGrid, labels: np.ndarray, texts: dict[int, str], **options) -> list[go.Heatmap]:
+def labelled_hover(grid: HoverGrid, labels: np.ndarray, texts: dict[int, str], **options) -> list[dict]:
     """``labelled_cells`` of an (H, W) int label map sampled at the grid's cell centres."""
     return labelled_cells(grid, grid.sample(labels), texts, **options)
 
@@ -280,7 +334,7 @@ def labelled_cells(
     prefix: str = "",
     value_template: str = "",
     axes: str = "",
-) -> list[go.Heatmap]:
+) -> list[dict]:
     """Hover texts for the labelled cells of a grid, each label in whichever layout is lighter.
 
     * a transparent heatmap of its own over the label's bounding box, its text sent once: light
@@ -329,21 +383,28 @@ def labelled_cells(
     own_labels = choices[int(np.argmin(costs))]
     shared_labels = [label for label in present if label not in own_labels]
 
-    common = {"hoverongaps": False, "colorscale": TRANSPARENT, "showscale": False, "showlegend": False}
+    common = {
+        "type": "heatmap",
+        "hoverongaps": False,
+        "colorscale": TRANSPARENT,
+        "showscale": False,
+        "showlegend": False,
+    }
     groups = groups or {}
     traces = []
     for label in own_labels:
         r0, r1, c0, c1 = boxes[label]
-        traces.append(
-            go.Heatmap(
-                z=np.where(cells[r0:r1, c0:c1] == label, 1.0, np.nan).astype(np.float32),
-                customdata=None if values is None else rounded(values[r0:r1, c0:c1]),
-                hovertemplate=prefix + texts[label] + value_template + "<extra></extra>",
-                legendgroup=groups.get(label),
-                **common,
-                **grid.placement(r0, c0, axes),
-            )
-        )
+        trace = {
+            "z": np.where(cells[r0:r1, c0:c1] == label, 1.0, np.nan).astype(np.float32),
+            "hovertemplate": prefix + texts[label] + value_template + "<extra></extra>",
+            **common,
+            **grid.placement(r0, c0, axes),
+        }
+        if values is not None:
+            trace["customdata"] = rounded(values[r0:r1, c0:c1])
+        if label in groups:
+            trace["legendgroup"] = groups[label]
+        traces.append(trace)
     if shared_labels:
         r0, r1, c0, c1 = _bounding_box(np.isin(cells, shared_labels))
         crop = cells[r0:r1, c0:c1]
@@ -354,13 +415,13 @@ def labelled_cells(
             for row, value_row in zip(crop.tolist(), rounded(numbers))
         ]
         traces.append(
-            go.Heatmap(
-                z=np.where(np.isin(crop, shared_labels), 1.0, np.nan).astype(np.float32),
-                customdata=data,
-                hovertemplate=prefix + f"%{{customdata[{numbers.shape[2]}]}}" + value_template + "<extra></extra>",
+            {
+                "z": np.where(np.isin(crop, shared_labels), 1.0, np.nan).astype(np.float32),
+                "customdata": data,
+                "hovertemplate": prefix + f"%{{customdata[{numbers.shape[2]}]}}" + value_template + "<extra></extra>",
                 **common,
                 **grid.placement(r0, c0, axes),
-            )
+            }
         )
     return traces
 
@@ -501,36 +562,38 @@ def points_trace(
     size: int = 11,
     line_colour: str = "white",
     showlegend: bool = True,
-) -> go.Scatter:
+) -> dict:
     """Point prompts as markers at pixel centres; ``group`` ties them to a class's legend entry."""
     xy = np.asarray(xy, float).reshape(-1, 2)
-    return go.Scatter(
-        x=rounded(xy[:, 0] + 0.5, 1),
-        y=rounded(xy[:, 1] + 0.5, 1),
-        mode="markers",
-        name=name,
-        legendgroup=group or name,
-        showlegend=showlegend,
-        marker={
+    return {
+        "type": "scatter",
+        "x": rounded(xy[:, 0] + 0.5, 1),
+        "y": rounded(xy[:, 1] + 0.5, 1),
+        "mode": "markers",
+        "name": name,
+        "legendgroup": group or name,
+        "showlegend": showlegend,
+        "marker": {
             "color": colour,
             "symbol": symbol,
             "size": size,
             "line": {"color": line_colour, "width": 1.5},
         },
-        customdata=customdata,
-        hovertemplate=hovertemplate + "<extra></extra>",
-    )
+        "customdata": customdata,
+        "hovertemplate": hovertemplate + "<extra></extra>",
+    }
 
 
-def colour_bar_trace(vmin: float, vmax: float, title: str) -> go.Scatter:
+def colour_bar_trace(vmin: float, vmax: float, title: str) -> dict:
     """A trace that draws nothing but a viridis colour bar from ``vmin`` to ``vmax``."""
-    return go.Scatter(
-        x=[None],
-        y=[None],
-        mode="markers",
-        showlegend=False,
-        hoverinfo="skip",
-        marker={
+    return {
+        "type": "scatter",
+        "x": [None],
+        "y": [None],
+        "mode": "markers",
+        "showlegend": False,
+        "hoverinfo": "skip",
+        "marker": {
             "color": [vmin],
             "cmin": vmin,
             "cmax": vmax,
@@ -538,7 +601,7 @@ def colour_bar_trace(vmin: float, vmax: float, title: str) -> go.Scatter:
             "showscale": True,
             "colorbar": {"title": {"text": title}, "thickness": 14, "len": 0.8},
         },
-    )
+    }
 
 
 def dropdown(
@@ -569,9 +632,34 @@ def image_visibility(count: int, shown: int, offset: int = 0) -> dict:
     return {f"images[{offset + i}].visible": i == shown for i in range(count)}
 
 
-def photo_figure(result: PipelineResult, title: str) -> tuple[go.Figure, dict[str, bytes]]:
-    """A figure showing the raw photo in image pixel axes, and its assets."""
+def add_to_layout(figure: dict, key: str, items: list[dict]) -> None:
+    """Append ``items`` to the layout list ``key`` (``shapes``, ``images``, ...), if there are any.
+
+    No items, no key: the figure stays exactly what plotly.py used to write for it.
+    """
+    if items:
+        figure["layout"].setdefault(key, []).extend(items)
+
+
+def photo_figure(result: PipelineResult, title: str) -> tuple[dict, dict[str, bytes]]:
+    """A figure showing the raw photo in image pixel axes, and its assets.
+
+    Add traces to ``figure["data"]`` and layout items with ``add_to_layout``.
+    """
     width, height = result.image.width, result.image.height
-    figure = go.Figure(layout=image_layout(width, height, title))
-    figure.add_layout_image(layout_image(PHOTO_ASSET, width, height))
-    return figure, {PHOTO_ASSET: photo_asset(result.image.rgb)}
+    layout = {**image_layout(width, height, title), "images": [layout_image(PHOTO_ASSET, width, height)]}
+    return {"data": [], "layout": layout}, {PHOTO_ASSET: photo_asset(result.image.rgb)}
+
+
+def relayout(layout: dict, changes: dict) -> None:
+    """Apply ``Plotly.relayout`` changes such as ``{"shapes[0].line.color": "red"}`` to a layout dict.
+
+    A figure whose buttons switch between states starts in the state of its first button: build
+    that state from the same changes, so the two cannot differ.
+    """
+    for path, value in changes.items():
+        keys = [int(k) if k.isdigit() else k for k in re.findall(r"[^.\[\]]+", path)]
+        target = layout
+        for key in keys[:-1]:
+            target = target[key] if isinstance(key, int) else target.setdefault(key, {})
+        target[keys[-1]] = value

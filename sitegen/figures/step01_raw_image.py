@@ -36,7 +36,7 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     )
     figure, assets = photo_figure(result, f"{image.name} ({size(image.width, image.height)})")
     grid = hover_grid(image.height, image.width, 3)
-    figure.add_trace(
+    figure["data"].append(
         hover_trace(
             grid,
             grid.sample(image.rgb).tolist(),

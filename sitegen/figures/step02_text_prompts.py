@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
-
 from sitegen.figures.canvas import MARGIN, MAX_WIDTH, Panel, compose
 from sitegen.figures.charts import table_image
-from sitegen.figures.interactive import FONT, figure_json
+from sitegen.figures.interactive import FONT, NO_TEMPLATE, figure_json
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.wording import count, listed, paragraphs
@@ -51,14 +49,15 @@ def _figure(result: PipelineResult, palette: Palette) -> dict:
     rows = _rows(result)
     n = len(rows)
     colours = [palette.hex(i) for i in range(n)]
-    table = go.Table(
-        columnwidth=[1.2, 0.5, 2.2, 1.0, 2.2],
-        header={
+    table = {
+        "type": "table",
+        "columnwidth": [1.2, 0.5, 2.2, 1.0, 2.2],
+        "header": {
             "values": ["Class", "Colour", "Queries", "Text prompts", "Example prompt"],
             "align": "left",
             "fill": {"color": "#ebebeb"},
         },
-        cells={
+        "cells": {
             "values": [
                 [r[0] for r in rows],
                 [""] * n,
@@ -69,16 +68,15 @@ def _figure(result: PipelineResult, palette: Palette) -> dict:
             "align": "left",
             "fill": {"color": ["white", colours, "white", "white", "white"]},
         },
-    )
-    height = min(900, 140 + 30 * n)
-    layout = go.Layout(
-        template=go.layout.Template(),
-        font=FONT,
-        height=height,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        title={"text": "Classes and their text prompts"},
-    )
-    return figure_json(go.Figure(table, layout))
+    }
+    layout = {
+        "template": NO_TEMPLATE,
+        "font": FONT,
+        "height": min(900, 140 + 30 * n),
+        "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+        "title": {"text": "Classes and their text prompts"},
+    }
+    return figure_json({"data": [table], "layout": layout})
 
 
 def render(result: PipelineResult, palette: Palette) -> RenderedStep:

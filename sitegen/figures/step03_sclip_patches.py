@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 from sitegen.figures.canvas import LegendItem, Panel, compose, draw_boxes, draw_labels
 from sitegen.figures.interactive import (
@@ -110,23 +109,29 @@ def _png(result: PipelineResult) -> bytes:
 def _figure(result: PipelineResult) -> tuple[dict, dict[str, bytes]]:
     dense = result.dense
     width, height = dense.resized_size
-    figure = go.Figure(
-        layout=image_layout(
-            width,
-            height,
-            f"{count(len(dense.windows), 'window')} on the resized image ({size(width, height)})",
-        )
+    layout = image_layout(
+        width, height, f"{count(len(dense.windows), 'window')} on the resized image ({size(width, height)})"
     )
-    figure.add_layout_image(layout_image(PHOTO_ASSET, width, height))
-    for i, (x0, y0, x1, y1) in enumerate(dense.windows.tolist()):
-        colour = "rgb({},{},{})".format(*WINDOW_COLOURS[i % len(WINDOW_COLOURS)])
-        figure.add_shape(
-            type="rect", x0=x0, y0=y0, x1=x1, y1=y1, line={"color": colour, "width": 2}, xref="x", yref="y"
-        )
+    layout["images"] = [layout_image(PHOTO_ASSET, width, height)]
+    layout["shapes"] = [
+        {
+            "type": "rect",
+            "x0": x0,
+            "y0": y0,
+            "x1": x1,
+            "y1": y1,
+            "line": {"color": "rgb({},{},{})".format(*WINDOW_COLOURS[i % len(WINDOW_COLOURS)]), "width": 2},
+            "xref": "x",
+            "yref": "y",
+        }
+        for i, (x0, y0, x1, y1) in enumerate(dense.windows.tolist())
+    ]
     centres = (
         np.stack([dense.windows[:, [0, 2]].mean(axis=1), dense.windows[:, [1, 3]].mean(axis=1)], axis=1) - 0.5
     )
-    figure.add_trace(
+    grid = hover_grid(height, width, 1)
+    covered = grid.sample(coverage(dense.windows, dense.resized_size))[..., None]
+    data = [
         points_trace(
             centres,
             name="window centres",
@@ -137,16 +142,12 @@ def _figure(result: PipelineResult) -> tuple[dict, dict[str, bytes]]:
             customdata=[[i, *box] for i, box in enumerate(dense.windows.tolist())],
             hovertemplate="window %{customdata[0]}<br>"
             "x %{customdata[1]} to %{customdata[3]}, y %{customdata[2]} to %{customdata[4]}",
-        )
-    )
-    grid = hover_grid(height, width, 1)
-    covered = grid.sample(coverage(dense.windows, dense.resized_size))[..., None]
-    figure.add_trace(
+        ),
         hover_trace(
             grid, covered.tolist(), "x %{x:.1f}, y %{y:.1f} (resized)<br>covered by %{customdata[0]} windows"
-        )
-    )
-    return figure_json(figure), {PHOTO_ASSET: photo_asset(result.image.rgb)}
+        ),
+    ]
+    return figure_json({"data": data, "layout": layout}), {PHOTO_ASSET: photo_asset(result.image.rgb)}
 
 
 def render(result: PipelineResult, palette: Palette) -> RenderedStep:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from sitegen.figures.canvas import Panel, compose
-from sitegen.figures.interactive import class_shapes, figure_json, hover_grid, labelled_hover, photo_figure
+from sitegen.figures.interactive import (
+    add_to_layout,
+    class_shapes,
+    figure_json,
+    hover_grid,
+    labelled_hover,
+    photo_figure,
+)
 from sitegen.figures.overlay import colourise
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
@@ -41,11 +48,10 @@ def labelled_class_figure(
     names = result.vocabulary.names
     figure, assets = photo_figure(result, title)
     present = [int(c) for c in np.unique(labels)]
-    for shape in class_shapes([(c, labels == c) for c in present], palette, names):
-        figure.add_shape(shape)
+    add_to_layout(figure, "shapes", class_shapes([(c, labels == c) for c in present], palette, names))
     value_count = 0 if values is None else values.shape[2]
     grid = hover_grid(*labels.shape, 3 + value_count)  # a text costs about three numbers
-    for trace in labelled_hover(
+    figure["data"] += labelled_hover(
         grid,
         hover_labels,
         hover_texts,
@@ -53,8 +59,7 @@ def labelled_class_figure(
         values=None if values is None else grid.sample(values),
         prefix="x %{x:.1f}, y %{y:.1f}<br>",
         value_template=value_template,
-    ):
-        figure.add_trace(trace)
+    )
     return figure_json(figure), assets
 
 

@@ -7,6 +7,7 @@ import numpy as np
 from sitegen.figures.canvas import Panel, compose
 from sitegen.figures.class_maps import viridis_bar
 from sitegen.figures.interactive import (
+    add_to_layout,
     colour_bar_trace,
     dropdown,
     figure_json,
@@ -89,20 +90,19 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     figure, assets = photo_figure(result, "Prediction confidence (pick a view)")
     layers = _layers(result, palette)
     height, width = confidence.shape
-    for i, name in enumerate(layers):
-        figure.add_layout_image(layout_image(name, width, height, visible=i == 0))
-    assets.update(layers)
-    figure.update_layout(
-        updatemenus=[
-            dropdown(
-                list(VIEWS),
-                [[image_visibility(len(VIEWS), i, offset=1)] for i in range(len(VIEWS))],
-                title="view",
-            )
-        ]
+    add_to_layout(
+        figure, "images", [layout_image(name, width, height, visible=i == 0) for i, name in enumerate(layers)]
     )
+    assets.update(layers)
+    figure["layout"]["updatemenus"] = [
+        dropdown(
+            list(VIEWS),
+            [[image_visibility(len(VIEWS), i, offset=1)] for i in range(len(VIEWS))],
+            title="view",
+        )
+    ]
     grid = hover_grid(height, width, 4)  # a text costs about three numbers
-    for trace in labelled_hover(
+    figure["data"] += labelled_hover(
         grid,
         result.dense.prediction,
         dict(enumerate(names)),
@@ -110,9 +110,8 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         values=grid.sample(confidence)[..., None],
         prefix="x %{x:.1f}, y %{y:.1f}<br>",
         value_template=f": %{{customdata[0]:.3f}}<br>(min_confidence {threshold:g})",
-    ):
-        figure.add_trace(trace)
-    figure.add_trace(colour_bar_trace(0.0, 1.0, "probability"))
+    )
+    figure["data"].append(colour_bar_trace(0.0, 1.0, "probability"))
     facts = {
         "min_confidence": threshold,
         "mean probability": round(float(confidence.mean()), 4),

@@ -7,12 +7,12 @@ the run's own value) as small PNG layers; a slider switches them and moves the h
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 from sitegen.figures.canvas import Panel, compose
 from sitegen.figures.charts import histogram_chart
 from sitegen.figures.interactive import (
     FONT,
+    NO_TEMPLATE,
     figure_json,
     figure_size,
     image_visibility,
@@ -158,24 +158,24 @@ def _figure(
         for i, t in enumerate(thresholds)
     ]
     axis = {"showgrid": False, "zeroline": False, "ticks": "outside"}
-    layout = go.Layout(
-        template=go.layout.Template(),
-        font=FONT,
-        title={"text": "Pixels passing min_confidence (drag the slider)", "x": 0.01, "xanchor": "left"},
+    layout = {
+        "template": NO_TEMPLATE,
+        "font": FONT,
+        "title": {"text": "Pixels passing min_confidence (drag the slider)", "x": 0.01, "xanchor": "left"},
         **_size(width, height),
-        margin={"l": 60, "r": 20, "t": 90, "b": 40},
-        xaxis={**axis, "domain": [0, 0.58], "range": [0, width], "constrain": "domain"},
-        yaxis={**axis, "range": [height, 0], "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
-        xaxis2={
+        "margin": {"l": 60, "r": 20, "t": 90, "b": 40},
+        "xaxis": {**axis, "domain": [0, 0.58], "range": [0, width], "constrain": "domain"},
+        "yaxis": {**axis, "range": [height, 0], "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
+        "xaxis2": {
             **axis,
             "domain": [0.66, 1],
             "range": [0, 1],
             "anchor": "y2",
             "title": {"text": "probability of the winning class"},
         },
-        yaxis2={**axis, "anchor": "x2", "title": {"text": "pixels"}},
-        images=images,
-        shapes=[
+        "yaxis2": {**axis, "anchor": "x2", "title": {"text": "pixels"}},
+        "images": images,
+        "shapes": [
             {
                 "type": "line",
                 "xref": "x2",
@@ -187,7 +187,7 @@ def _figure(
                 "line": {"color": "#d7191c", "width": 3},
             }
         ],
-        annotations=[
+        "annotations": [
             {
                 "text": status(run_value),
                 "xref": "x2 domain",
@@ -197,7 +197,7 @@ def _figure(
                 "showarrow": False,
             }
         ],
-        sliders=[
+        "sliders": [
             {
                 "active": thresholds.index(round(run_value, 4)),
                 "steps": steps,
@@ -205,7 +205,7 @@ def _figure(
                 "pad": {"t": 40},
             }
         ],
-        legend={
+        "legend": {
             "orientation": "h",
             "x": 0,
             "y": 1.05,
@@ -213,34 +213,33 @@ def _figure(
             "itemclick": False,
             "itemdoubleclick": False,
         },
-        hovermode="closest",
-        plot_bgcolor="white",
-    )
-    figure = go.Figure(layout=layout)
-    figure.add_trace(
-        go.Bar(
-            x=((edges[:-1] + edges[1:]) / 2).round(3).tolist(),
-            y=counts.tolist(),
-            width=1.0 / BINS,
-            marker={"color": "#787878"},
-            xaxis="x2",
-            yaxis="y2",
-            showlegend=False,
-            hovertemplate="probability %{x:.2f}: %{y:,} px<extra></extra>",
-        )
-    )
-    for c, name in enumerate(names):
-        figure.add_trace(
-            go.Scatter(
-                x=[None],
-                y=[None],
-                mode="markers",
-                name=name,
-                marker={"color": palette.hex(c), "symbol": "square", "size": 12},
-                hoverinfo="skip",
-            )
-        )
-    return figure_json(figure), assets
+        "hovermode": "closest",
+        "plot_bgcolor": "white",
+    }
+    histogram = {
+        "type": "bar",
+        "x": ((edges[:-1] + edges[1:]) / 2).round(3).tolist(),
+        "y": counts.tolist(),
+        "width": 1.0 / BINS,
+        "marker": {"color": "#787878"},
+        "xaxis": "x2",
+        "yaxis": "y2",
+        "showlegend": False,
+        "hovertemplate": "probability %{x:.2f}: %{y:,} px<extra></extra>",
+    }
+    legend = [  # one legend entry per class colour, nothing drawn
+        {
+            "type": "scatter",
+            "x": [None],
+            "y": [None],
+            "mode": "markers",
+            "name": name,
+            "marker": {"color": palette.hex(c), "symbol": "square", "size": 12},
+            "hoverinfo": "skip",
+        }
+        for c, name in enumerate(names)
+    ]
+    return figure_json({"data": [histogram, *legend], "layout": layout}), assets
 
 
 def render(result: PipelineResult, palette: Palette) -> RenderedStep:

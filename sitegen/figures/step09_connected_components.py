@@ -8,6 +8,7 @@ import numpy as np
 
 from sitegen.figures.canvas import Panel, compose, draw_labels
 from sitegen.figures.interactive import (
+    add_to_layout,
     class_shapes,
     figure_json,
     hover_grid,
@@ -135,17 +136,16 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     )
     figure, assets = photo_figure(result, f"{count(len(regions), 'region')} (hover for id, class, size)")
     passing = result.thresholding.passing
-    for shape in class_shapes(
-        [(c, passing & (result.dense.prediction == c)) for c in sorted(per_class)], palette, names
-    ):
-        figure.add_shape(shape)
+    add_to_layout(
+        figure,
+        "shapes",
+        class_shapes([(c, passing & (result.dense.prediction == c)) for c in sorted(per_class)], palette, names),
+    )
     texts = {r.id: region_text(r, names) for r in regions}
-    for trace in regions_anchor_traces(result, palette, components.labels, regions, texts):
-        figure.add_trace(trace)
+    figure["data"] += regions_anchor_traces(result, palette, components.labels, regions, texts)
     grid = hover_grid(*components.labels.shape, 1)
     groups = {r.id: names[r.class_index] for r in regions}
-    for trace in labelled_hover(grid, components.labels, texts, groups=groups):
-        figure.add_trace(trace)
+    figure["data"] += labelled_hover(grid, components.labels, texts, groups=groups)
     facts = {"regions": len(regions), "connectivity": 8}
     if regions:
         facts.update(

@@ -6,6 +6,7 @@ import numpy as np
 
 from sitegen.figures.canvas import LegendItem, Panel, compose
 from sitegen.figures.interactive import (
+    add_to_layout,
     class_paths,
     class_shapes,
     figure_json,
@@ -109,17 +110,16 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict, dict[str, b
         (c, np.isin(size_filter.labels, [r.id for r in size_filter.kept if r.class_index == c]))
         for c in kept_classes
     ]
-    for shape in class_shapes(kept_masks, palette, names):
-        figure.add_shape(shape)
+    shapes = class_shapes(kept_masks, palette, names)
     if size_filter.dropped:
         dropped_path = class_paths([np.isin(components.labels, [r.id for r in size_filter.dropped])])[0]
-        figure.add_shape(outline_shape(dropped_path, "#d7191c", name=f"dropped (< {limit} px)", dash="dot"))
+        shapes.append(outline_shape(dropped_path, "#d7191c", name=f"dropped (< {limit} px)", dash="dot"))
+    add_to_layout(figure, "shapes", shapes)
     texts = {r.id: region_text(r, names) + "<br>kept" for r in size_filter.kept}
     texts.update({r.id: region_text(r, names) + f"<br>dropped (< {limit} px)" for r in size_filter.dropped})
-    for trace in regions_anchor_traces(result, palette, components.labels, size_filter.kept, texts):
-        figure.add_trace(trace)
+    figure["data"] += regions_anchor_traces(result, palette, components.labels, size_filter.kept, texts)
     if size_filter.dropped:
-        figure.add_trace(
+        figure["data"].append(
             points_trace(
                 np.array([region_anchor(components.labels, r) for r in size_filter.dropped], float),
                 name=f"dropped (< {limit} px)",
@@ -133,8 +133,7 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict, dict[str, b
         )
     grid = hover_grid(*components.labels.shape, 1)
     groups = {r.id: names[r.class_index] for r in components.regions}
-    for trace in labelled_hover(grid, components.labels, texts, groups=groups):
-        figure.add_trace(trace)
+    figure["data"] += labelled_hover(grid, components.labels, texts, groups=groups)
     return figure_json(figure), assets
 
 

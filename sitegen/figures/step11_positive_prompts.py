@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from sitegen.figures.canvas import LegendItem, Panel, compose, draw_markers
-from sitegen.figures.interactive import class_shapes, figure_json, photo_figure, points_trace
+from sitegen.figures.interactive import add_to_layout, class_shapes, figure_json, photo_figure, points_trace
 from sitegen.figures.overlay import POSITIVE_GREEN
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
@@ -79,11 +79,10 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     figure, assets = photo_figure(
         result, f"{count(total, 'positive point')} (hover for class, region, confidence)"
     )
-    for shape in kept_class_shapes(result, palette):
-        figure.add_shape(shape)
+    add_to_layout(figure, "shapes", kept_class_shapes(result, palette))
     for c in classes:
         mine = [rp for rp in points if rp.class_index == c]
-        figure.add_trace(
+        figure["data"].append(
             points_trace(
                 np.concatenate([rp.positive for rp in mine]),
                 name=f"{names[c]} points",

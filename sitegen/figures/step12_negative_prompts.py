@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 from PIL import Image, ImageDraw
 
 from sitegen.figures.canvas import LegendItem, Panel, compose, draw_markers
-from sitegen.figures.interactive import figure_json, photo_figure, points_trace
+from sitegen.figures.interactive import add_to_layout, figure_json, photo_figure, points_trace
 from sitegen.figures.overlay import Frame
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
@@ -86,26 +85,24 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     figure, assets = photo_figure(
         result, f"{count(len(negatives), 'negative point')}, coloured by the class they lie on"
     )
-    for shape in kept_class_shapes(result, palette, opacity=0.25):
-        figure.add_shape(shape)
+    add_to_layout(figure, "shapes", kept_class_shapes(result, palette, opacity=0.25))
     links = negative_links(points)
     if links:
-        xs = [v for neg, pos in links for v in (float(neg[0]) + 0.5, float(pos[0]) + 0.5, None)]
-        ys = [v for neg, pos in links for v in (float(neg[1]) + 0.5, float(pos[1]) + 0.5, None)]
-        figure.add_trace(
-            go.Scatter(
-                x=xs,
-                y=ys,
-                mode="lines",
-                line={"color": "#5a5a5a", "width": 1},
-                hoverinfo="skip",
-                showlegend=False,
-            )
+        figure["data"].append(
+            {
+                "type": "scatter",
+                "x": [v for neg, pos in links for v in (float(neg[0]) + 0.5, float(pos[0]) + 0.5, None)],
+                "y": [v for neg, pos in links for v in (float(neg[1]) + 0.5, float(pos[1]) + 0.5, None)],
+                "mode": "lines",
+                "line": {"color": "#5a5a5a", "width": 1},
+                "hoverinfo": "skip",
+                "showlegend": False,
+            }
         )
     probability = result.dense.confidence
     for c in source_classes:
         rows = [(rp, xy) for rp in points for xy, src in zip(rp.negative, rp.negative_classes) if src == c]
-        figure.add_trace(
+        figure["data"].append(
             points_trace(
                 np.array([xy for _, xy in rows], float),
                 name=f"on {names[c]}",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sitegen.figures.canvas import LegendItem, Panel, compose
-from sitegen.figures.interactive import figure_json, photo_figure, points_trace
+from sitegen.figures.interactive import add_to_layout, figure_json, photo_figure, points_trace
 from sitegen.figures.overlay import NEGATIVE_RED, POSITIVE_GREEN
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
@@ -71,8 +71,7 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     figure, assets = photo_figure(
         result, f"{count(len(prompts), 'prompt')} (click a class in the legend to toggle it)"
     )
-    for shape in kept_class_shapes(result, palette, opacity=0.2):
-        figure.add_shape(shape)
+    add_to_layout(figure, "shapes", kept_class_shapes(result, palette, opacity=0.2))
     for c in classes:
         for label, kind, colour, symbol in (
             (1, "positive", GREEN_HEX, "circle"),
@@ -81,7 +80,7 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
             chosen = [i for i in range(len(xy)) if labels[i] == label and prompts[owner[i]].class_index == c]
             if not chosen:
                 continue
-            figure.add_trace(
+            figure["data"].append(
                 points_trace(
                     xy[chosen],
                     name=f"{names[c]} {kind}",

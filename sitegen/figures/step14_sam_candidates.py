@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 from sitegen.figures.canvas import LegendItem, Panel, compose, draw_boxes
 from sitegen.figures.interactive import (
     FONT,
+    NO_TEMPLATE,
     PHOTO_ASSET,
     class_paths,
     dropdown,
@@ -15,6 +15,7 @@ from sitegen.figures.interactive import (
     figure_size,
     layout_image,
     photo_asset,
+    relayout,
     rounded,
 )
 from sitegen.figures.overlay import NEGATIVE_RED, POSITIVE_GREEN, Frame, backdrop, blend, outline, paint
@@ -33,6 +34,8 @@ STEP = step_info("14_sam_candidates")
 PNG_PROMPTS = 6
 FIGURE_PROMPTS = 60
 CELL_SIDE = 240  # the long side of one candidate picture in the PNG, at most
+#: Subplot suffixes of the figure's three columns, one per candidate.
+AXES = ("", "2", "3")
 
 
 def crop_box(masks: np.ndarray, points: np.ndarray, shape: tuple[int, int]) -> tuple[int, int, int, int]:
@@ -151,7 +154,7 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict | None, dict
         )
     axis = {"showgrid": False, "zeroline": False, "ticks": "outside", "constrain": "domain"}
     layout: dict = {
-        "template": go.layout.Template(),
+        "template": NO_TEMPLATE,
         "font": FONT,
         "title": {"text": title, "x": 0.01, "xanchor": "left"},
         **figure_size(width, height, columns=3),
@@ -159,9 +162,9 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict | None, dict
         "showlegend": False,
         "hovermode": "closest",
         "plot_bgcolor": "white",
-        "images": [layout_image(PHOTO_ASSET, width, height, axes=a) for a in ("", "2", "3")],
+        "images": [layout_image(PHOTO_ASSET, width, height, axes=a) for a in AXES],
     }
-    for i, a in enumerate(("", "2", "3")):
+    for i, a in enumerate(AXES):
         layout[f"xaxis{a}"] = {
             **axis,
             "domain": [i * 0.34, i * 0.34 + 0.32],
@@ -182,12 +185,12 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict | None, dict
         box = crop_box(candidates.masks[prompt.index], prompt.points, (height, width))
         best = int(np.argmax(candidates.scores[prompt.index]))
         colour = palette.hex(prompt.class_index)
-        relayout = {"xaxis.range": [box[0], box[2]], "yaxis.range": [box[3], box[1]]}
+        changes = {"xaxis.range": [box[0], box[2]], "yaxis.range": [box[3], box[1]]}
         for k in range(3):
-            relayout[f"shapes[{k}].path"] = paths[prompt.index, k] or "M0,0Z"
-            relayout[f"shapes[{k}].fillcolor"] = colour
-            relayout[f"shapes[{k}].line.color"] = colour
-            relayout[f"annotations[{k}].text"] = (  # two short lines fit three columns on a phone
+            changes[f"shapes[{k}].path"] = paths[prompt.index, k] or "M0,0Z"
+            changes[f"shapes[{k}].fillcolor"] = colour
+            changes[f"shapes[{k}].line.color"] = colour
+            changes[f"annotations[{k}].text"] = (  # two short lines fit three columns on a phone
                 f"candidate {k}:<br>{candidates.scores[prompt.index, k]:.3f}" + (" (best)" if k == best else "")
             )
         points = {
@@ -195,52 +198,71 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict | None, dict
             "y": [rounded(prompt.points[:, 1] + 0.5, 1)] * 3,
             "marker.color": [[GREEN_HEX if v == 1 else RED_HEX for v in prompt.labels.tolist()]] * 3,
         }
-        return points, relayout
+        return points, changes
 
-    figure = go.Figure(layout=layout)
+    assets = {PHOTO_ASSET: photo_asset(result.image.rgb)}
     if not prompts:
-        figure.add_annotation(
-            text=no_prompts_reason(result), xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False
-        )
-        return figure_json(figure), {PHOTO_ASSET: photo_asset(result.image.rgb)}
-    first_points, first_layout = view(prompts[0])
-    for k, a in enumerate(("", "2", "3")):
-        figure.add_shape(
-            type="path",
-            path="M0,0Z",
-            xref=f"x{a}",
-            yref=f"y{a}",
-            opacity=0.5,
-            fillrule="evenodd",
-            line={"width": 2},
-            layer="between",
-        )
-        figure.add_annotation(
-            text="", xref=f"x{a} domain", yref=f"y{a} domain", x=0.5, y=1.0, yanchor="bottom", showarrow=False
-        )
-        figure.add_trace(
-            go.Scatter(
-                x=first_points["x"][k],
-                y=first_points["y"][k],
-                xaxis=f"x{a}",
-                yaxis=f"y{a}",
-                mode="markers",
-                marker={
-                    "size": 10,
-                    "color": first_points["marker.color"][k],
-                    "line": {"color": "white", "width": 1.5},
-                },
-                hovertemplate="x %{x:.1f}, y %{y:.1f}<extra></extra>",
-            )
-        )
-    figure.update_layout(first_layout)
-    labels, args = [], []
-    for prompt in prompts:
-        points, relayout = view(prompt)
-        labels.append(f"prompt {prompt.index}: {names[prompt.class_index]}, region {prompt.region_id}")
-        args.append([points, relayout, [0, 1, 2]])
-    figure.update_layout(updatemenus=[{**dropdown(labels, args, method="update", title="prompt"), "y": 1.12}])
-    return figure_json(figure), {PHOTO_ASSET: photo_asset(result.image.rgb)}
+        layout["annotations"] = [
+            {
+                "text": no_prompts_reason(result),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "showarrow": False,
+            }
+        ]
+        return figure_json({"data": [], "layout": layout}), assets
+    # One shape, title and points trace per column, all set by the dropdown; it starts on prompt 0.
+    views = [view(prompt) for prompt in prompts]
+    layout["shapes"] = [
+        {
+            "type": "path",
+            "path": "M0,0Z",
+            "xref": f"x{a}",
+            "yref": f"y{a}",
+            "opacity": 0.5,
+            "fillrule": "evenodd",
+            "line": {"width": 2},
+            "layer": "between",
+        }
+        for a in AXES
+    ]
+    layout["annotations"] = [
+        {
+            "text": "",
+            "xref": f"x{a} domain",
+            "yref": f"y{a} domain",
+            "x": 0.5,
+            "y": 1.0,
+            "yanchor": "bottom",
+            "showarrow": False,
+        }
+        for a in AXES
+    ]
+    first_points, first_changes = views[0]
+    data = [
+        {
+            "type": "scatter",
+            "x": first_points["x"][k],
+            "y": first_points["y"][k],
+            "xaxis": f"x{a}",
+            "yaxis": f"y{a}",
+            "mode": "markers",
+            "marker": {
+                "size": 10,
+                "color": first_points["marker.color"][k],
+                "line": {"color": "white", "width": 1.5},
+            },
+            "hovertemplate": "x %{x:.1f}, y %{y:.1f}<extra></extra>",
+        }
+        for k, a in enumerate(AXES)
+    ]
+    relayout(layout, first_changes)
+    labels = [f"prompt {p.index}: {names[p.class_index]}, region {p.region_id}" for p in prompts]
+    args = [[points, changes, [0, 1, 2]] for points, changes in views]
+    layout["updatemenus"] = [{**dropdown(labels, args, method="update", title="prompt"), "y": 1.12}]
+    return figure_json({"data": data, "layout": layout}), assets
 
 
 def render(result: PipelineResult, palette: Palette) -> RenderedStep:

@@ -6,6 +6,7 @@ import numpy as np
 
 from sitegen.figures.canvas import Panel, compose, draw_labels
 from sitegen.figures.interactive import (
+    add_to_layout,
     class_shapes,
     figure_json,
     hover_grid,
@@ -136,26 +137,19 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     figure, assets = photo_figure(
         result, f"{count(len(prompts), 'chosen mask')} (hover for prompt and score)"
     )
-    for shape in class_shapes(
-        [
-            (c, selection.masks[[i for i in range(len(prompts)) if prompts[i].class_index == c]].any(axis=0))
-            for c in classes
-        ],
-        palette,
-        names,
-        opacity=0.4,
-    ):
-        figure.add_shape(shape)
+    class_masks = [
+        (c, selection.masks[[i for i in range(len(prompts)) if prompts[i].class_index == c]].any(axis=0))
+        for c in classes
+    ]
+    add_to_layout(figure, "shapes", class_shapes(class_masks, palette, names, opacity=0.4))
     texts = {i: chosen_text(result, i) for i in range(len(prompts))}
-    for trace in anchor_traces(result, palette, texts, list(range(len(prompts)))):
-        figure.add_trace(trace)
+    figure["data"] += anchor_traces(result, palette, texts, list(range(len(prompts))))
     if prompts:
         short = {
             i: f"prompt {i} ({names[p.class_index]}): {selection.scores[i]:.3f}"
             for i, p in enumerate(prompts)
         }
-        for trace in mask_hover(result, short, indices):
-            figure.add_trace(trace)
+        figure["data"] += mask_hover(result, short, indices)
     facts = {"masks": len(prompts)}
     if prompts:
         facts.update(

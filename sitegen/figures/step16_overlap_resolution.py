@@ -6,7 +6,14 @@ from __future__ import annotations
 import numpy as np
 
 from sitegen.figures.canvas import LegendItem, Panel, compose, draw_labels
-from sitegen.figures.interactive import class_paths, class_shapes, figure_json, outline_shape, photo_figure
+from sitegen.figures.interactive import (
+    add_to_layout,
+    class_paths,
+    class_shapes,
+    figure_json,
+    outline_shape,
+    photo_figure,
+)
 from sitegen.figures.overlay import DROPPED_RED, hatch, outline, paint
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
@@ -88,26 +95,24 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     kept_masks = [
         (c, masks[[i for i in overlap.kept if prompts[i].class_index == c]].any(axis=0)) for c in classes
     ]
-    for shape in class_shapes(kept_masks, palette, names, opacity=0.45):
-        figure.add_shape(shape)
+    shapes = class_shapes(kept_masks, palette, names, opacity=0.45)
     if suppressed:
-        figure.add_shape(
+        shapes.append(
             outline_shape(
                 class_paths([masks[suppressed].any(axis=0)])[0], "#d7191c", name="suppressed", dash="dot"
             )
         )
+    add_to_layout(figure, "shapes", shapes)
     names_of = {
         i: f"prompt {i} ({names[p.class_index]}, confidence {p.confidence:.3f})"
         for i, p in enumerate(prompts)
     }
     full = {i: f"{names_of[i]}: {texts[i]}" for i in range(len(prompts))}
-    for trace in anchor_traces(result, palette, full, list(range(len(prompts)))):
-        figure.add_trace(trace)
+    figure["data"] += anchor_traces(result, palette, full, list(range(len(prompts))))
     if prompts:
         # As in the picture: suppressed masks (hatched) on top of the kept ones.
-        for trace in mask_hover(
+        figure["data"] += mask_hover(
             result, {i: f"prompt {i}: {texts[i]}" for i in range(len(prompts))}, [*overlap.kept, *suppressed]
-        ):
-            figure.add_trace(trace)
+        )
     facts = {"iou_threshold": overlap.iou_threshold, "kept": len(overlap.kept), "suppressed": len(suppressed)}
     return RenderedStep(STEP, png, describe(result), facts, figure_json(figure), assets)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 from sitegen.figures.canvas import Panel, compose
 from sitegen.figures.class_maps import viridis_bar
 from sitegen.figures.interactive import (
     FONT,
+    NO_TEMPLATE,
     PHOTO_ASSET,
     figure_json,
     figure_size,
@@ -76,7 +76,7 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict, dict[str, b
     ]
     axis = {"showgrid": False, "zeroline": False, "ticks": "outside", "constrain": "domain"}
     layout: dict = {
-        "template": go.layout.Template(),
+        "template": NO_TEMPLATE,
         "font": FONT,
         "title": {"text": "Comparison (zoom one panel, all follow)", "x": 0.01, "xanchor": "left"},
         **figure_size(width, height, columns=2, rows=2),
@@ -115,7 +115,6 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict, dict[str, b
                 "showarrow": False,
             }
         )
-    figure = go.Figure(layout=layout)
     grid = hover_grid(height, width, 3 * HOVER_SHARE)
     data = [
         [[names[s], p, names[f]] for s, p, f in zip(*rows)]
@@ -125,16 +124,9 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict, dict[str, b
             grid.sample(result.final.labels).tolist(),
         )
     ]
-    for a in suffixes:
-        figure.add_trace(
-            hover_trace(
-                grid,
-                data,
-                "x %{x:.1f}, y %{y:.1f}<br>SCLIP: %{customdata[0]} (%{customdata[1]:.3f})<br>final: %{customdata[2]}",
-                axes=a,
-            )
-        )
-    return figure_json(figure), assets
+    text = "x %{x:.1f}, y %{y:.1f}<br>SCLIP: %{customdata[0]} (%{customdata[1]:.3f})<br>final: %{customdata[2]}"
+    traces = [hover_trace(grid, data, text, axes=a) for a in suffixes]
+    return figure_json({"data": traces, "layout": layout}), assets
 
 
 def render(result: PipelineResult, palette: Palette) -> RenderedStep:

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
 from PIL import Image
 
 from sitegen.figures.canvas import BANNER_RED, INK, ColourBar, Panel, _row_spans, compose, text_width, wrap_text
 from sitegen.figures.interactive import (
     HOVER_VALUE_BUDGET,
+    NO_TEMPLATE,
     encode_indexed,
+    figure_json,
     hover_grid,
     labelled_cells,
     mask_path,
+    relayout,
     separate_stacked_images,
 )
 from sitegen.figures.overlay import VIRIDIS, Frame, blend, colourise, display_scale, heatmap, outline
@@ -111,10 +117,10 @@ def test_compact_labels_get_one_hover_area_each():
     cells[2:7, 30:35] = 1
     cells[20:22, 3] = 2
     traces = labelled_cells(grid, cells, {1: "one", 2: "two"})
-    assert [t.hovertemplate for t in traces] == ["one<extra></extra>", "two<extra></extra>"]
-    assert (traces[0].x0, traces[0].y0) == (30.5, 2.5)
-    assert np.asarray(traces[0].z).shape == (5, 5) and np.asarray(traces[1].z).shape == (2, 1)
-    assert not traces[0].hoverongaps
+    assert [t["hovertemplate"] for t in traces] == ["one<extra></extra>", "two<extra></extra>"]
+    assert (traces[0]["x0"], traces[0]["y0"]) == (30.5, 2.5)
+    assert np.asarray(traces[0]["z"]).shape == (5, 5) and np.asarray(traces[1]["z"]).shape == (2, 1)
+    assert not traces[0]["hoverongaps"]
 
 
 def test_scattered_labels_share_one_grid_with_a_text_per_cell():
@@ -124,9 +130,9 @@ def test_scattered_labels_share_one_grid_with_a_text_per_cell():
     (trace,) = labelled_cells(
         grid, cells, texts, values=np.full((40, 40, 1), 0.25), value_template=" %{customdata[0]}"
     )
-    assert trace.hovertemplate == "%{customdata[1]} %{customdata[0]}<extra></extra>"
-    assert list(trace.customdata[3][4]) == [0.25, texts.get(cells[3, 4], "")]
-    assert np.isnan(np.asarray(trace.z)[cells == 0]).all()
+    assert trace["hovertemplate"] == "%{customdata[1]} %{customdata[0]}<extra></extra>"
+    assert list(trace["customdata"][3][4]) == [0.25, texts.get(cells[3, 4], "")]
+    assert np.isnan(np.asarray(trace["z"])[cells == 0]).all()
 
 
 def test_a_compact_label_keeps_its_own_area_while_scattered_ones_share_a_grid_around_them():
@@ -136,11 +142,11 @@ def test_a_compact_label_keeps_its_own_area_while_scattered_ones_share_a_grid_ar
     cells[2:12, 4:16] = np.random.default_rng(1).integers(2, 6, (10, 12))  # scattered, top left
     texts = {k: f"label number {k}" for k in range(1, 6)}
     own, shared = labelled_cells(grid, cells, texts, groups={1: "one"})
-    assert own.hovertemplate == "label number 1<extra></extra>" and own.legendgroup == "one"
-    assert (own.x0, own.y0) == (25.5, 25.5) and np.asarray(own.z).shape == (10, 10)
-    assert (shared.x0, shared.y0) == (4.5, 2.5) and np.asarray(shared.z).shape == (10, 12)
-    assert shared.hovertemplate == "%{customdata[0]}<extra></extra>"
-    assert list(shared.customdata[3][5]) == [texts[cells[5, 9]]]
+    assert own["hovertemplate"] == "label number 1<extra></extra>" and own["legendgroup"] == "one"
+    assert (own["x0"], own["y0"]) == (25.5, 25.5) and np.asarray(own["z"]).shape == (10, 10)
+    assert (shared["x0"], shared["y0"]) == (4.5, 2.5) and np.asarray(shared["z"]).shape == (10, 12)
+    assert shared["hovertemplate"] == "%{customdata[0]}<extra></extra>"
+    assert list(shared["customdata"][3][5]) == [texts[cells[5, 9]]]
 
 
 def test_encode_indexed_is_lossless_and_palette_based():
@@ -198,3 +204,34 @@ def test_stacked_layout_images_are_nudged_apart():
         [photo, {**photo, "source": "asset:a"}, {**photo, "xref": "x2"}, {**photo, "source": "asset:b"}]
     )
     assert [image["x"] for image in layers] == [0, -0.001, 0, -0.002]
+
+
+def test_figure_json_writes_what_plotly_writes():
+    """Typed arrays (64-bit integers narrowed, NaN kept in float32), numpy scalars, the empty template."""
+    rng = np.random.default_rng(0)
+    z = rng.random((3, 4)).astype(np.float32)
+    z[0, 1] = np.nan
+    data = [
+        {"type": "heatmap", "z": z, "x0": np.float32(0.5), "dx": np.int64(2), "customdata": [[1, "a"]]},
+        {"type": "heatmap", "z": np.zeros((2, 2), np.uint8), "zmax": np.float64(1.5)},
+        {"type": "heatmap", "z": np.arange(6).reshape(2, 3) * 1000},
+        {"type": "scatter", "x": np.array([1.5, np.nan]), "y": [None, 2.0], "marker": {"color": "#ff0000"}},
+    ]
+    layout = {"template": NO_TEMPLATE, "title": {"text": "<b>a/b</b>"}, "xaxis": {"range": [0, np.int64(7)]}}
+    ours = figure_json({"data": data, "layout": layout})
+    plotly_layout = {**layout, "template": go.layout.Template()}
+    expected = json.loads(pio.to_json(go.Figure({"data": data, "layout": plotly_layout})))
+    assert json.dumps(ours, sort_keys=True) == json.dumps(expected, sort_keys=True)
+    assert ours["data"][2]["z"]["dtype"] == "i2"
+
+
+def test_relayout_sets_attribute_strings_like_plotly_js():
+    layout = {"shapes": [{"line": {"width": 2}}], "xaxis": {"range": [0, 9]}}
+    changes = {"shapes[0].line.color": "red", "xaxis.range": [1, 2], "annotations": [], "yaxis.title.text": "y"}
+    relayout(layout, changes)
+    assert layout == {
+        "shapes": [{"line": {"width": 2, "color": "red"}}],
+        "xaxis": {"range": [1, 2]},
+        "annotations": [],
+        "yaxis": {"title": {"text": "y"}},
+    }
