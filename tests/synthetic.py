@@ -38,6 +38,7 @@ from sitegen.records import (
     LoadedImage,
     MaskSelection,
     OverlapResolution,
+    PackedMasks,
     PipelineResult,
     Region,
     RegionPoints,
@@ -400,7 +401,7 @@ def _candidates(prompts, size_filter: SizeFilter, height: int, width: int, rng) 
         box[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] = True
         masks[p] = core if core.any() else region, obj, box
     scores = np.array([0.55, 0.9, 0.7], np.float32) + rng.uniform(-0.05, 0.05, (len(prompts), 3))
-    return SamCandidates(prompts=tuple(prompts), masks=masks, scores=scores.astype(np.float32))
+    return SamCandidates(prompts=tuple(prompts), masks=PackedMasks.pack(masks), scores=scores.astype(np.float32))
 
 
 def _selection(candidates: SamCandidates) -> MaskSelection:

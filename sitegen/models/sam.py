@@ -12,9 +12,11 @@ import torch
 from sitegen.errors import ImageError, SitegenError
 from sitegen.models.weights import load_sam_weights, sam_weights, weights_identity
 from sitegen.options import ModelOptions
+from sitegen.records import PackedMasks
 
-#: Candidate masks are kept at the image's full resolution, one byte per pixel; above this a run
-#: stops with a message instead of exhausting memory (many prompts on a very large image).
+#: A run keeps, per prompt, its three candidate masks at full resolution eight pixels to a byte
+#: and the chosen one a byte per pixel; above this a run stops with a message instead of
+#: exhausting memory (many prompts on a very large image).
 MAX_CANDIDATE_BYTES = 4 * 2**30
 #: The float32 upsampled logits of one decoder call stay under this (one prompt at least).
 MAX_UPSAMPLE_BYTES = 512 * 2**20
@@ -112,7 +114,7 @@ class SamPredictor:
 
         Returns
         -------
-        masks : ndarray of shape (P, 3, H, W), dtype bool
+        masks : PackedMasks of shape (P, 3, H, W)
         scores : ndarray of shape (P, 3), dtype float32
         """
         if self._image_size is None:
@@ -127,14 +129,14 @@ class SamPredictor:
                 f"got {len(points)} point arrays but {len(labels)} label arrays: pass one of each per prompt"
             )
         height, width = self._image_size
-        needed = len(points) * 3 * height * width
+        needed = len(points) * height * (3 * -(-width // 8) + width)  # packed candidates + the chosen mask
         if needed > MAX_CANDIDATE_BYTES:
             raise SitegenError(
                 f"{len(points)} SAM prompts x 3 candidate masks at {width}x{height} px would need "
                 f"{needed / 2**30:.1f} GiB (limit {MAX_CANDIDATE_BYTES / 2**30:.0f} GiB): raise --min-region-size "
                 "or --min-confidence for fewer regions, or lower --max-pixels"
             )
-        masks = np.zeros((len(points), 3, height, width), bool)
+        bits = np.zeros((len(points), 3, height, -(-width // 8)), np.uint8)
         scores = np.zeros((len(points), 3), np.float32)
         # SAM 2 upsamples a batch's low-resolution logits to the image as float32 before
         # thresholding: on a large image, fewer prompts per call keep that temporary bounded.
@@ -142,8 +144,9 @@ class SamPredictor:
         for indices in _batches_by_point_count(points, labels, batch_size):
             coords = np.stack([np.asarray(points[i], np.float32) for i in indices])
             point_labels = np.stack([np.asarray(labels[i], np.int32) for i in indices])
-            masks[indices], scores[indices] = self._decode(coords, point_labels)
-        return masks, scores
+            masks, scores[indices] = self._decode(coords, point_labels)
+            bits[indices] = np.packbits(masks, axis=-1)
+        return PackedMasks(bits, width), scores
 
     def _decode(self, coords: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One decoder call for (B, N, 2) coords and (B, N) labels: (B, 3, H, W) bool, (B, 3).

@@ -13,7 +13,7 @@ def select_masks(candidates: SamCandidates) -> MaskSelection:
     Parameters
     ----------
     candidates : SamCandidates
-        ``masks`` (P, 3, H, W) bool and ``scores`` (P, 3) float32.
+        ``masks`` (P, 3, H, W) packed bool and ``scores`` (P, 3) float32.
 
     Returns
     -------
@@ -23,10 +23,11 @@ def select_masks(candidates: SamCandidates) -> MaskSelection:
 
     Examples
     --------
-    >>> from sitegen.records import SamCandidates
+    >>> from sitegen.records import PackedMasks, SamCandidates
     >>> masks = np.zeros((1, 3, 1, 3), bool)
     >>> masks[0, [0, 1, 2], 0, [0, 1, 2]] = True
-    >>> chosen = select_masks(SamCandidates((), masks, np.array([[0.2, 0.9, 0.9]], np.float32)))
+    >>> candidates = SamCandidates((), PackedMasks.pack(masks), np.array([[0.2, 0.9, 0.9]], np.float32))
+    >>> chosen = select_masks(candidates)
     >>> chosen.best.tolist(), chosen.masks.tolist()
     ([1], [[[False, True, False]]])
     """

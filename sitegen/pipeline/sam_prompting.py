@@ -12,7 +12,7 @@ from typing import Protocol
 import numpy as np
 
 from sitegen.options import PROMPT_MODES
-from sitegen.records import RegionPoints, SamCandidates, SamPrompt
+from sitegen.records import PackedMasks, RegionPoints, SamCandidates, SamPrompt
 
 
 class Predictor(Protocol):
@@ -21,8 +21,10 @@ class Predictor(Protocol):
     def set_image(self, rgb: np.ndarray) -> None:
         """Embed an (H, W, 3) uint8 image once for the ``predict`` calls that follow."""
 
-    def predict(self, points: list[np.ndarray], labels: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """Masks (P, 3, H, W) bool and scores (P, 3) float32 for P prompts of (N_i, 2) points."""
+    def predict(
+        self, points: list[np.ndarray], labels: list[np.ndarray]
+    ) -> tuple[PackedMasks | np.ndarray, np.ndarray]:
+        """Masks (P, 3, H, W) bool, packed or not, and scores (P, 3) float32 for P prompts of (N_i, 2) points."""
 
 
 def build_prompts(points: tuple[RegionPoints, ...], prompt_mode: str) -> tuple[SamPrompt, ...]:
@@ -89,15 +91,16 @@ def prompt_sam(predictor: Predictor, rgb: np.ndarray, prompts: tuple[SamPrompt, 
     Returns
     -------
     SamCandidates
-        ``masks`` of shape (P, 3, H, W) bool and ``scores`` of shape (P, 3) float32.
+        ``masks`` of shape (P, 3, H, W) packed bool and ``scores`` of shape (P, 3) float32.
     """
     height, width = rgb.shape[:2]
     if not prompts:
-        empty_masks = np.zeros((0, 3, height, width), bool)
+        empty_masks = PackedMasks.pack(np.zeros((0, 3, height, width), bool))
         return SamCandidates(prompts=(), masks=empty_masks, scores=np.zeros((0, 3), np.float32))
     predictor.set_image(rgb)
     masks, scores = predictor.predict([p.points for p in prompts], [p.labels for p in prompts])
-    masks, scores = np.asarray(masks, dtype=bool), np.asarray(scores, dtype=np.float32)
+    masks = masks if isinstance(masks, PackedMasks) else PackedMasks.pack(masks)
+    scores = np.asarray(scores, dtype=np.float32)
     if masks.shape != (len(prompts), 3, height, width) or scores.shape != (len(prompts), 3):
         raise ValueError(
             f"SAM returned masks {masks.shape} and scores {scores.shape} for {len(prompts)} prompts "

@@ -44,7 +44,7 @@ def test_batched_prompts_equal_one_call_per_prompt(sam):
     # 1-point prompts: 3 -> 2 batches; 2-point: 2 -> 1; 3-point: 1 -> 1.
     assert sam.prompt_batches - batches_before == 4
     assert sam.embed_count == embeds_before  # the embedding is reused
-    assert masks.shape == (6, 3, HEIGHT, WIDTH) and masks.dtype == bool
+    assert masks.shape == (6, 3, HEIGHT, WIDTH) and masks[:].dtype == bool
     assert scores.shape == (6, 3) and scores.dtype == np.float32
     for index, (prompt_points, prompt_labels) in enumerate(PROMPTS):
         with torch.inference_mode():
@@ -53,7 +53,7 @@ def test_batched_prompts_equal_one_call_per_prompt(sam):
             )
         assert np.array_equal(masks[index], expected_masks.astype(bool)), index
         assert np.abs(scores[index] - expected_scores).max() < 1e-5, index
-    assert masks.any() and not masks.all()  # real masks, not a constant
+    assert masks[:].any() and not masks[:].all()  # real masks, not a constant
 
 
 def test_cpu_decodes_two_prompts_per_call_by_default(sam):
@@ -65,12 +65,12 @@ def test_cpu_decodes_two_prompts_per_call_by_default(sam):
     masks, _ = sam.predict(points, labels)
     assert CPU_PROMPT_BATCH == 2
     assert sam.prompt_batches - before == 4  # 1-point: 2 calls, 2-point: 1, 3-point: 1
-    assert np.array_equal(masks, sam.predict(points, labels, batch_size=6)[0])
+    assert np.array_equal(masks[:], sam.predict(points, labels, batch_size=6)[0][:])
 
 
 def test_no_prompts_gives_empty_arrays(sam):
     masks, scores = sam.predict([], [])
-    assert masks.shape == (0, 3, HEIGHT, WIDTH) and masks.dtype == bool
+    assert masks.shape == (0, 3, HEIGHT, WIDTH) and masks[:].dtype == bool
     assert scores.shape == (0, 3) and scores.dtype == np.float32
 
 
@@ -84,15 +84,16 @@ def test_large_images_send_fewer_prompts_per_call_with_the_same_masks(sam, monke
     before = sam.prompt_batches
     bounded_masks, bounded_scores = sam.predict(points, labels, batch_size=32)
     assert sam.prompt_batches - before == 4  # 1-point: 2 calls, 2-point: 1, 3-point: 1
-    assert np.array_equal(bounded_masks, masks)
+    assert np.array_equal(bounded_masks[:], masks[:])
     assert np.abs(bounded_scores - scores).max() < 1e-5
 
 
 def test_too_many_full_resolution_masks_stop_with_a_message(sam, monkeypatch):
     from sitegen.models import sam as sam_module
 
-    # Five prompts need 5 x 3 x 96 x 128 = 184,320 bytes of masks; four fit under the limit.
-    monkeypatch.setattr(sam_module, "MAX_CANDIDATE_BYTES", 4 * 3 * HEIGHT * WIDTH)
+    # A prompt holds 3 x 96 x 16 bytes of packed candidates and 96 x 128 of its chosen mask:
+    # five prompts need 5 x 16,896 bytes; four fit under the limit.
+    monkeypatch.setattr(sam_module, "MAX_CANDIDATE_BYTES", 4 * HEIGHT * (3 * WIDTH // 8 + WIDTH))
     points, labels = [p for p, _ in PROMPTS[:5]], [l for _, l in PROMPTS[:5]]
     with pytest.raises(SitegenError, match=r"^5 SAM prompts x 3 candidate masks at 128x96 px .*--min-region-size"):
         sam.predict(points, labels)

@@ -3,7 +3,7 @@ import pytest
 
 from sitegen.pipeline import overlap_resolution
 from sitegen.pipeline.overlap_resolution import pairwise_iou, resolve_overlaps
-from sitegen.records import MaskSelection, SamCandidates, SamPrompt, Suppression
+from sitegen.records import MaskSelection, PackedMasks, SamCandidates, SamPrompt, Suppression
 
 
 def row_mask(start, stop, width=10):
@@ -19,7 +19,7 @@ def setup(specs):
         for i, (c, conf, _) in enumerate(specs)
     )
     masks = np.stack([mask for _, _, mask in specs])
-    candidates = SamCandidates(prompts, np.repeat(masks[:, None], 3, axis=1), np.zeros((len(specs), 3), np.float32))
+    candidates = SamCandidates(prompts, PackedMasks.pack(np.repeat(masks[:, None], 3, axis=1)), np.zeros((len(specs), 3), np.float32))
     return candidates, MaskSelection(np.zeros(len(specs), np.int64), masks, np.zeros(len(specs), np.float32))
 
 
@@ -64,7 +64,7 @@ def test_equal_confidence_visits_lower_prompt_index_first():
 def test_identical_masks_survive_a_threshold_of_one_and_no_prompts_is_fine():
     candidates, selection = setup([(0, 0.5, row_mask(0, 5)), (0, 0.6, row_mask(0, 5))])
     assert resolve_overlaps(candidates, selection, 1.0).kept == (1, 0)
-    empty = SamCandidates((), np.zeros((0, 3, 1, 10), bool), np.zeros((0, 3), np.float32))
+    empty = SamCandidates((), PackedMasks.pack(np.zeros((0, 3, 1, 10), bool)), np.zeros((0, 3), np.float32))
     result = resolve_overlaps(empty, MaskSelection(np.zeros(0, np.int64), np.zeros((0, 1, 10), bool), np.zeros(0)), 0.5)
     assert result.kept == () and result.suppressed == ()
 

@@ -78,8 +78,9 @@ def test_prompt_sam_embeds_once_and_sends_every_prompt_in_one_batch():
         ("predict", [[[1, 1], [9, 9]], [[4, 2], [9, 9]], [[7, 0]]], [[1, 0], [1, 0], [1]]),
     ]
     assert candidates.prompts == prompts
-    assert candidates.masks.shape == (3, 3, 4, 5) and candidates.masks.dtype == bool
+    assert candidates.masks.shape == (3, 3, 4, 5) and candidates.masks[:].dtype == bool
     assert candidates.masks[2, 1].tolist()[2] == [False, True, True, True, True]
+    assert candidates.masks[2, 1, 2, 1:3].tolist() == [True, True]
     assert candidates.scores.dtype == np.float32
     np.testing.assert_allclose(candidates.scores, np.arange(9).reshape(3, 3) / 10)
 
@@ -89,7 +90,7 @@ def test_no_prompts_never_calls_sam():
     candidates = prompt_sam(predictor, np.zeros((4, 5, 3), np.uint8), ())
     assert predictor.calls == []
     assert candidates.prompts == ()
-    assert candidates.masks.shape == (0, 3, 4, 5) and candidates.masks.dtype == bool
+    assert candidates.masks.shape == (0, 3, 4, 5) and candidates.masks[:].dtype == bool
     assert candidates.scores.shape == (0, 3) and candidates.scores.dtype == np.float32
 
 
