@@ -23,7 +23,7 @@ from sitegen.figures.interactive import (
     relayout,
     separate_stacked_images,
 )
-from sitegen.figures.overlay import VIRIDIS, Frame, blend, colourise, display_scale, heatmap, outline
+from sitegen.figures.overlay import VIRIDIS, Frame, blend, colourise, display_scale, heatmap, outline, paint
 from sitegen.figures.palette import make_palette
 from sitegen.figures.wording import count, listed, percent, span
 
@@ -41,6 +41,17 @@ def test_blend_with_per_pixel_alpha():
     base = np.zeros((1, 2, 3), np.uint8)
     top = np.full((1, 2, 3), 200, np.uint8)
     assert blend(base, top, np.array([[0.0, 0.25]])).tolist() == [[[0, 0, 0], [50, 50, 50]]]
+
+
+def test_paint_blends_the_mask_pixels_like_blend():
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    mask = rng.random((20, 30)) < 0.4
+    mask[:3] = False  # the bounding box does not start at the top
+    painted = paint(image, mask, (200, 10, 90), 0.45)
+    expected = np.where(mask[..., None], blend(image, np.array([[[200, 10, 90]]], np.uint8), 0.45), image)
+    assert np.array_equal(painted, expected)
+    assert np.array_equal(paint(image, mask, (1, 2, 3))[mask], np.tile([1, 2, 3], (mask.sum(), 1)))
 
 
 def test_outline_is_the_ring_of_a_square():
