@@ -8,6 +8,7 @@ font but covers little beyond ASCII, so the texts drawn here stick to ASCII.
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 
@@ -85,8 +86,13 @@ class ColourBar:
     marks: tuple[tuple[float, str], ...] = ()
 
 
+@functools.cache
 def font(size: int) -> ImageFont.FreeTypeFont:
-    """Pillow's built-in scalable font at ``size`` px."""
+    """Pillow's built-in scalable font at ``size`` px, loaded once per size.
+
+    ``load_default`` decodes the font from base64 and opens it anew on every call, and an
+    image's 18 steps measure and draw text about 1,700 times (0.05 s).
+    """
     return ImageFont.load_default(size=size)
 
 

@@ -8,7 +8,6 @@ from sitegen.figures.canvas import LegendItem, Panel, compose
 from sitegen.figures.interactive import (
     add_to_layout,
     class_paths,
-    class_shapes,
     figure_json,
     hover_grid,
     labelled_hover,
@@ -25,6 +24,7 @@ from sitegen.figures.step09_connected_components import (
     region_text,
     regions_anchor_traces,
 )
+from sitegen.figures.step11_positive_prompts import kept_class_shapes
 from sitegen.figures.views import (
     class_legend,
     grid_columns,
@@ -105,12 +105,7 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict, dict[str, b
         result,
         f"min_region_size {limit} px: {len(size_filter.kept)} kept, {len(size_filter.dropped)} dropped",
     )
-    kept_classes = sorted({r.class_index for r in size_filter.kept})
-    kept_masks = [
-        (c, np.isin(size_filter.labels, [r.id for r in size_filter.kept if r.class_index == c]))
-        for c in kept_classes
-    ]
-    shapes = class_shapes(kept_masks, palette, names)
+    shapes = kept_class_shapes(result, palette, opacity=0.5)
     if size_filter.dropped:
         dropped_path = class_paths([np.isin(components.labels, [r.id for r in size_filter.dropped])])[0]
         shapes.append(outline_shape(dropped_path, "#d7191c", name=f"dropped (< {limit} px)", dash="dot"))

@@ -6,7 +6,15 @@ from __future__ import annotations
 import numpy as np
 
 from sitegen.figures.canvas import LegendItem, Panel, compose, draw_markers
-from sitegen.figures.interactive import add_to_layout, class_shapes, figure_json, photo_figure, points_trace
+from sitegen.figures.interactive import (
+    add_to_layout,
+    class_paths,
+    figure_json,
+    path_shapes,
+    photo_figure,
+    points_trace,
+    remember_last,
+)
 from sitegen.figures.overlay import POSITIVE_GREEN
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
@@ -24,12 +32,16 @@ def point_roles(k: int) -> list[str]:
 
 def kept_class_shapes(result: PipelineResult, palette: Palette, opacity: float = 0.3) -> list[dict]:
     """Filled shapes of the kept regions, one per class with a legend entry."""
-    labels = result.size_filter.labels
-    classes = sorted({r.class_index for r in result.size_filter.kept})
-    masks = [
-        (c, np.isin(labels, [r.id for r in result.size_filter.kept if r.class_index == c])) for c in classes
-    ]
-    return class_shapes(masks, palette, result.vocabulary.names, opacity=opacity)
+    return path_shapes(kept_class_paths(result), palette, result.vocabulary.names, opacity)
+
+
+@remember_last
+def kept_class_paths(result: PipelineResult) -> list[tuple[int, str]]:
+    """(class, outline of its kept regions): traced once per run, steps 10 to 13 all show them."""
+    kept = result.size_filter.kept
+    classes = sorted({r.class_index for r in kept})
+    masks = [np.isin(result.size_filter.labels, [r.id for r in kept if r.class_index == c]) for c in classes]
+    return list(zip(classes, class_paths(masks)))
 
 
 def describe(result: PipelineResult) -> str:

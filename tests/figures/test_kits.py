@@ -21,6 +21,7 @@ from sitegen.figures.interactive import (
     labelled_cells,
     mask_path,
     relayout,
+    remember_last,
     separate_stacked_images,
 )
 from sitegen.figures.overlay import VIRIDIS, Frame, blend, colourise, display_scale, heatmap, outline, paint
@@ -246,3 +247,18 @@ def test_relayout_sets_attribute_strings_like_plotly_js():
         "annotations": [],
         "yaxis": {"title": {"text": "y"}},
     }
+
+
+def test_remember_last_computes_once_per_key_and_arguments():
+    calls = []
+
+    @remember_last
+    def total(array, scale=1):
+        calls.append(scale)
+        return float(array.sum()) * scale
+
+    first, second = np.ones(3), np.ones(3)
+    assert [total(first), total(first), total(first, 2), total(first)] == [3.0, 3.0, 6.0, 3.0]
+    assert calls == [1, 2]
+    assert total(second) == 3.0 and calls == [1, 2, 1]  # an equal but new array is a new key
+    assert total(first) == 3.0 and calls == [1, 2, 1, 1]  # only the last key is remembered
