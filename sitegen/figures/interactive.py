@@ -176,14 +176,14 @@ def photo_asset(rgb: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def layer_asset(image: np.ndarray, max_side: int = 400) -> bytes:
-    """A picture layer (RGB or RGBA, source resolution) as a PNG asset, nearest-resampled.
+def layer_frame(height: int, width: int, max_side: int = 400) -> Frame:
+    """The size of a picture layer asset (label colours, masks, thresholds) of an image.
 
-    Layers are label colours, masks and heatmaps: nearest neighbour keeps their colours exact,
-    and with at most 256 distinct colours the PNG gets an 8-bit palette (several times smaller).
+    Sample a layer's inputs to this frame and build the layer there, not at full resolution:
+    that is all the browser gets, and nearest neighbour keeps label colours exact. Then
+    ``encode_indexed`` gives the PNG an 8-bit palette (several times smaller).
     """
-    frame = Frame.fit(image.shape[0], image.shape[1], max_side, max_side)
-    return encode_indexed(frame.sample(image))
+    return Frame.fit(height, width, max_side, max_side)
 
 
 def encode_indexed(image: np.ndarray) -> bytes:

@@ -10,12 +10,13 @@ from sitegen.figures.interactive import (
     add_to_layout,
     colour_bar_trace,
     dropdown,
+    encode_indexed,
     figure_json,
     heatmap_asset,
     hover_grid,
     labelled_hover,
     image_visibility,
-    layer_asset,
+    layer_frame,
     layout_image,
     photo_figure,
 )
@@ -47,16 +48,17 @@ def describe(result: PipelineResult) -> str:
 
 
 def _layers(result: PipelineResult, palette: Palette) -> dict[str, bytes]:
-    confidence = result.dense.confidence
-    colours = colourise(result.dense.prediction, palette)
+    frame = layer_frame(*result.dense.confidence.shape)
+    confidence = frame.sample(result.dense.confidence)
+    colours = colourise(frame.sample(result.dense.prediction), palette)
     # Opacity in 16 steps keeps the layer within a 256-colour palette for up to 16 classes.
     weighted = np.dstack([colours, (np.round(15 * confidence) * 17).astype(np.uint8)])
     uncertain = np.zeros(confidence.shape + (4,), np.uint8)
     uncertain[confidence < result.options.min_confidence] = (*UNCERTAIN_RED, 200)
     return {
-        "max_probability": heatmap_asset(confidence, 0.0, 1.0),
-        "weighted_overlay": layer_asset(weighted),
-        "uncertain": layer_asset(uncertain),
+        "max_probability": heatmap_asset(result.dense.confidence, 0.0, 1.0),
+        "weighted_overlay": encode_indexed(weighted),
+        "uncertain": encode_indexed(uncertain),
     }
 
 

@@ -13,10 +13,11 @@ from sitegen.figures.charts import histogram_chart
 from sitegen.figures.interactive import (
     FONT,
     NO_TEMPLATE,
+    encode_indexed,
     figure_json,
     figure_size,
     image_visibility,
-    layer_asset,
+    layer_frame,
     layout_image,
     photo_asset,
     PHOTO_ASSET,
@@ -62,13 +63,13 @@ def describe(result: PipelineResult) -> str:
     )
 
 
-def passing_layer(result: PipelineResult, palette: Palette, threshold: float) -> np.ndarray:
-    """(H, W, 4) uint8: class colours where the winning probability reaches ``threshold``."""
-    rgba = np.zeros(result.dense.prediction.shape + (4,), np.uint8)
-    passing = result.dense.confidence >= threshold
-    rgba[..., :3] = colourise(result.dense.prediction, palette)
-    rgba[..., 3] = np.where(passing, 230, 0)
-    return rgba
+def passing_layers(result: PipelineResult, palette: Palette, thresholds: list[float]) -> list[np.ndarray]:
+    """(h, w, 4) uint8 layers at ``LAYER_MAX_SIDE``: class colours where the winning probability
+    reaches each threshold (colourised once, at layer size)."""
+    frame = layer_frame(*result.dense.prediction.shape, LAYER_MAX_SIDE)
+    colours = colourise(frame.sample(result.dense.prediction), palette)
+    confidence = frame.sample(result.dense.confidence)
+    return [np.dstack([colours, np.where(confidence >= t, 230, 0).astype(np.uint8)]) for t in thresholds]
 
 
 def _png(result: PipelineResult, palette: Palette, counts: np.ndarray, edges: np.ndarray) -> bytes:
@@ -133,9 +134,9 @@ def _figure(
     names = result.vocabulary.names
     assets = {PHOTO_ASSET: photo_asset(result.image.rgb)}
     images = [layout_image(PHOTO_ASSET, width, height)]
-    for t in thresholds:
+    for t, layer in zip(thresholds, passing_layers(result, palette, thresholds)):
         name = f"passing_{round(t * 1000):04d}"
-        assets[name] = layer_asset(passing_layer(result, palette, t), LAYER_MAX_SIDE)
+        assets[name] = encode_indexed(layer)
         images.append(layout_image(name, width, height, visible=t == round(run_value, 4)))
 
     def status(t: float) -> str:

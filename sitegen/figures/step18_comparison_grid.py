@@ -10,12 +10,13 @@ from sitegen.figures.interactive import (
     FONT,
     NO_TEMPLATE,
     PHOTO_ASSET,
+    encode_indexed,
     figure_json,
     figure_size,
     heatmap_asset,
     hover_grid,
     hover_trace,
-    layer_asset,
+    layer_frame,
     layout_image,
     photo_asset,
 )
@@ -61,11 +62,12 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict, dict[str, b
     height, width = result.image.height, result.image.width
     names = result.vocabulary.names
     confidence = result.dense.confidence
+    frame = layer_frame(height, width)
     assets = {
         PHOTO_ASSET: photo_asset(result.image.rgb),
-        "sclip_layer": layer_asset(class_layer(result.dense.prediction, palette)),
+        "sclip_layer": encode_indexed(class_layer(frame.sample(result.dense.prediction), palette)),
         "confidence": heatmap_asset(confidence, 0.0, 1.0),
-        "final_layer": layer_asset(class_layer(result.final.labels, palette)),
+        "final_layer": encode_indexed(class_layer(frame.sample(result.final.labels), palette)),
     }
     suffixes = ("", "2", "3", "4")
     images = [layout_image(PHOTO_ASSET, width, height, axes=a) for a in ("", "2", "4")]
