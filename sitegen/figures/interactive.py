@@ -461,13 +461,14 @@ def _bounding_box(mask: np.ndarray) -> tuple[int, int, int, int]:
     return int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1
 
 
-def _block_coverage(mask: np.ndarray, step: int) -> np.ndarray:
-    """Fraction of each ``step x step`` block that is in the mask (edge blocks padded with False)."""
+def _block_counts(mask: np.ndarray, step: int) -> np.ndarray:
+    """How many pixels of each ``step x step`` block are in the mask (edge blocks may be smaller).
+
+    Sums along rows, then columns, without a padded copy of the mask: masks are full-resolution.
+    """
     height, width = mask.shape
-    rows, cols = -(-height // step), -(-width // step)
-    padded = np.zeros((rows * step, cols * step), np.float32)
-    padded[:height, :width] = mask
-    return padded.reshape(rows, step, cols, step).mean(axis=(1, 3))
+    columns = np.add.reduceat(mask, np.arange(0, width, step), axis=1, dtype=np.int32)
+    return np.add.reduceat(columns, np.arange(0, height, step), axis=0)
 
 
 def _corners(contour: np.ndarray) -> np.ndarray:
@@ -495,14 +496,14 @@ def mask_path(mask: np.ndarray, max_side: int = PATH_MAX_SIDE) -> str:
     if not mask.any():
         return ""
     step = max(1, int(np.ceil(max(mask.shape) / max_side)))
-    coverage = _block_coverage(mask, step)
-    small = coverage >= 0.5
+    counts = mask if step == 1 else _block_counts(mask, step)
+    small = 2 * counts >= step * step  # edge cells count as padded with pixels outside the mask
     if not small.any():  # a region smaller than half a cell still gets drawn
-        small = coverage > 0
+        small = counts > 0
     parts = []
     for contour in measure.find_contours(np.pad(small, 1).astype(np.float32), 0.5):
-        xy = np.round((_corners(contour)[:, ::-1] - 0.5) * step, 1)
-        parts.append("M" + "L".join(f"{x:g},{y:g}" for x, y in xy) + "Z")
+        xs, ys = np.round((_corners(contour)[:, ::-1] - 0.5) * step, 1).T.tolist()
+        parts.append("M" + "L".join(map("{:g},{:g}".format, xs, ys)) + "Z")
     return "".join(parts)
 
 
