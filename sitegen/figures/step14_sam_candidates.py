@@ -41,9 +41,9 @@ AXES = ("", "2", "3")
 def crop_box(masks: np.ndarray, points: np.ndarray, shape: tuple[int, int]) -> tuple[int, int, int, int]:
     """(x0, y0, x1, y1) around a prompt's candidate masks (K, H, W) and points, padded 15 %."""
     height, width = shape
-    ys, xs = np.nonzero(masks.any(axis=0))
-    xs = np.concatenate([xs, points[:, 0].astype(int)])
-    ys = np.concatenate([ys, points[:, 1].astype(int)])
+    union = masks.any(axis=0)
+    ys = np.concatenate([np.flatnonzero(union.any(axis=1)), points[:, 1].astype(int)])
+    xs = np.concatenate([np.flatnonzero(union.any(axis=0)), points[:, 0].astype(int)])
     pad = max(8, int(0.15 * max(xs.max() - xs.min(), ys.max() - ys.min())))
     return (
         max(0, xs.min() - pad),
