@@ -1,5 +1,8 @@
 """Plotly kit: light interactive figures over pictures that travel as separate PNG assets.
 
+Figures are plain dicts in Plotly's JSON schema (``{"data": [{"type": "heatmap", ...}],
+"layout": {...}}``), written out by ``figure_json``; plotly.py is not imported here.
+
 Budget rules that keep a 1024 px image's figure small:
 
 * pictures are never pixel arrays in the figure: they are ``layout.images`` whose source is
