@@ -101,6 +101,14 @@ class ClassScores:
             similarities[chunk], probabilities[chunk] = self._scores(rows[chunk], cols)
         return similarities, probabilities
 
+    def similarities_at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """(len(rows), len(cols), C) float32 similarities at pixel rows x cols."""
+        return self.at(rows, cols)[0]
+
+    def probabilities_at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """(len(rows), len(cols), C) float32 probabilities at pixel rows x cols."""
+        return self.at(rows, cols)[1]
+
     def bands(self) -> Iterator[tuple[slice, np.ndarray, np.ndarray]]:
         """``(rows, similarities, probabilities)`` for consecutive bands of rows covering the image."""
         height, width, _ = self.shape

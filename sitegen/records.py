@@ -13,7 +13,6 @@ conventions, used everywhere in sitegen:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 
@@ -150,15 +149,6 @@ class DensePrediction:
     @property
     def num_classes(self) -> int:
         return self.scores.num_classes
-
-    # TRANSITIONAL (removed once figures read ``scores``): the full maps as figures read them.
-    @cached_property
-    def similarities(self) -> np.ndarray:
-        return self.scores.similarities().astype(np.float16)
-
-    @cached_property
-    def probabilities(self) -> np.ndarray:
-        return self.scores.probabilities()
 
 
 @dataclass(frozen=True)

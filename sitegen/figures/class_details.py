@@ -14,12 +14,13 @@ from sitegen.figures.charts import bar_chart, histogram_chart, table_image
 from sitegen.figures.class_maps import viridis_bar
 from sitegen.figures.interactive import (
     FONT,
+    HEATMAP_SIDE,
     NO_TEMPLATE,
     add_to_layout,
     class_paths,
     colour_bar_trace,
     figure_json,
-    heatmap_asset,
+    heatmap_png,
     hover_grid,
     hover_trace,
     image_layout,
@@ -61,7 +62,7 @@ def class_facts(result: PipelineResult, c: int) -> dict[str, str | int | float]:
     return {
         "argmax pixels (%)": round(100.0 * float(argmax.mean()), 1),
         "mean probability where argmax": (
-            round(float(result.dense.probabilities[..., c][argmax].mean()), 3) if argmax.any() else 0.0
+            round(float(result.dense.confidence[argmax].mean()), 3) if argmax.any() else 0.0
         ),
         "passing pixels": int(result.thresholding.pixels_per_class[c]),
         "regions": sum(r.class_index == c for r in result.components.regions),
@@ -108,7 +109,7 @@ def _pictures(result: PipelineResult, palette: Palette, c: int, frame: Frame) ->
     final = frame.sample(result.final.labels == c)
     final_picture = paint(paint(frame.photo(rgb), final, colour, 0.5), outline(final), colour)
     return [
-        Panel(heatmap(frame.sample(result.dense.probabilities[..., c]), 0.0, 1.0), f"probability of {name}"),
+        Panel(heatmap(result.dense.scores.probabilities_at(*frame.pixels())[..., c], 0.0, 1.0), f"probability of {name}"),
         Panel(components, f"connected components: {len(regions)}"),
         Panel(filtered, f"size filter: {len(kept)} kept, {len(dropped_ids)} dropped (red)"),
         Panel(points, f"prompt points: {count(len(prompts), 'prompt')}"),
@@ -122,7 +123,7 @@ def _pictures(result: PipelineResult, palette: Palette, c: int, frame: Frame) ->
 def _charts(result: PipelineResult, palette: Palette, c: int, size: tuple[int, int]) -> list[Panel]:
     colour = palette.colour(c)
     argmax = result.dense.prediction == c
-    counts, edges = np.histogram(result.dense.probabilities[..., c][argmax], bins=BINS, range=(0.0, 1.0))
+    counts, edges = np.histogram(result.dense.confidence[argmax], bins=BINS, range=(0.0, 1.0))
     threshold = result.options.min_confidence
     histogram = histogram_chart(
         counts,
@@ -213,17 +214,18 @@ def _confidence_figure(result: PipelineResult, c: int) -> tuple[dict, dict[str, 
         "images": [layout_image("class_confidence", width, height)],
     }
     grid = hover_grid(height, width, 1)
-    probability = result.dense.probabilities[..., c]
+    probability = result.dense.scores.probabilities_at
+    asset = Frame.fit(height, width, HEATMAP_SIDE, HEATMAP_SIDE)
     data = [
         hover_trace(
             grid,
-            rounded(grid.sample(probability)[..., None]),
+            rounded(probability(*grid.pixels())[..., c : c + 1]),
             f"x %{{x:.1f}}, y %{{y:.1f}}<br>p({name}) = %{{customdata[0]:.3f}}",
         ),
         colour_bar_trace(0.0, 1.0, "probability"),
     ]
     return figure_json({"data": data, "layout": layout}), {
-        "class_confidence": heatmap_asset(probability, 0.0, 1.0)
+        "class_confidence": heatmap_png(probability(*asset.pixels())[..., c], 0.0, 1.0)
     }
 
 
@@ -276,7 +278,7 @@ def _prompts_figure(result: PipelineResult, palette: Palette, c: int) -> tuple[d
 def _statistics_figure(result: PipelineResult, palette: Palette, c: int) -> dict:
     name = result.vocabulary.names[c]
     argmax = result.dense.prediction == c
-    counts, edges = np.histogram(result.dense.probabilities[..., c][argmax], bins=BINS, range=(0.0, 1.0))
+    counts, edges = np.histogram(result.dense.confidence[argmax], bins=BINS, range=(0.0, 1.0))
     regions = sorted((r for r in result.components.regions if r.class_index == c), key=lambda r: -r.size)
     limit = result.options.min_region_size
     threshold = result.options.min_confidence

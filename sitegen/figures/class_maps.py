@@ -1,11 +1,14 @@
 """One map per class (steps 4 and 5): a grid of heatmaps in the PNG, a class picker in the figure.
 
-Both steps show an (H, W, C) array on one shared colour scale so classes can be compared; the
+Both steps show per-class maps on one shared colour scale so classes can be compared; the
 interactive figure shows one class at a time (a dropdown switches the picture) while hovering a
-pixel lists the values of every class there.
+pixel lists the values of every class there. The maps come as a function of pixel rows and
+columns (``ClassScores.similarities_at``/``probabilities_at``): only the pixels shown are computed.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
@@ -14,7 +17,7 @@ from sitegen.figures.interactive import (
     colour_bar_trace,
     dropdown,
     figure_json,
-    heatmap_asset,
+    heatmap_png,
     hover_grid,
     hover_trace,
     image_layout,
@@ -22,32 +25,32 @@ from sitegen.figures.interactive import (
     layout_image,
     rounded,
 )
-from sitegen.figures.overlay import VIRIDIS, heatmap
+from sitegen.figures.overlay import VIRIDIS, Frame, heatmap
 from sitegen.figures.palette import Palette
 from sitegen.figures.views import class_strip, grid_columns, panel_frame
 from sitegen.records import PipelineResult
 
 #: Total pixels across all class assets of one figure (keeps 30 classes as light as 3).
 ASSET_PIXEL_BUDGET = 500_000
+#: (rows, cols) -> (len(rows), len(cols), C) per-class values at those image pixels.
+ClassMaps = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def class_maps_png(
     title: str,
     result: PipelineResult,
     palette: Palette,
-    values: np.ndarray,
+    maps: ClassMaps,
     value_range: tuple[float, float],
     colour_bar: ColourBar,
     captions: list[str],
 ) -> bytes:
     """A grid of per-class heatmaps, each topped by its class colour, with one colour bar."""
-    height, width, classes = values.shape
+    height, width, classes = result.image.height, result.image.width, len(result.vocabulary)
     columns = grid_columns(classes, height, width)
-    frame = panel_frame(height, width, columns)
+    shown = maps(*panel_frame(height, width, columns).pixels())
     panels = [
-        Panel(
-            class_strip(heatmap(frame.sample(values[..., c]), *value_range), palette.colour(c)), captions[c]
-        )
+        Panel(class_strip(heatmap(shown[..., c], *value_range), palette.colour(c)), captions[c])
         for c in range(classes)
     ]
     return compose(
@@ -58,18 +61,17 @@ def class_maps_png(
 def class_maps_figure(
     title: str,
     result: PipelineResult,
-    values: np.ndarray,
+    maps: ClassMaps,
     value_range: tuple[float, float],
     value_label: str,
     asset_prefix: str,
 ) -> tuple[dict, dict[str, bytes]]:
     """Per-class heatmap assets switched by a dropdown, a colour bar, hover with all classes."""
-    height, width, classes = values.shape
+    height, width, classes = result.image.height, result.image.width, len(result.vocabulary)
     names = result.vocabulary.names
     max_side = int(np.clip(np.sqrt(ASSET_PIXEL_BUDGET / classes), 96, 320))
-    assets = {
-        f"{asset_prefix}_{c}": heatmap_asset(values[..., c], *value_range, max_side) for c in range(classes)
-    }
+    shown = maps(*Frame.fit(height, width, max_side, max_side).pixels())
+    assets = {f"{asset_prefix}_{c}": heatmap_png(shown[..., c], *value_range) for c in range(classes)}
     layout = {
         **image_layout(width, height, title),
         "images": [layout_image(f"{asset_prefix}_{c}", width, height, visible=c == 0) for c in range(classes)],
@@ -84,7 +86,7 @@ def class_maps_figure(
     grid = hover_grid(height, width, classes)
     lines = "<br>".join(f"{name}: %{{customdata[{c}]:.3f}}" for c, name in enumerate(names))
     data = [
-        hover_trace(grid, rounded(grid.sample(values)), f"x %{{x:.1f}}, y %{{y:.1f}}<br>{lines}"),
+        hover_trace(grid, rounded(maps(*grid.pixels())), f"x %{{x:.1f}}, y %{{y:.1f}}<br>{lines}"),
         colour_bar_trace(value_range[0], value_range[1], value_label),
     ]
     return figure_json({"data": data, "layout": layout}), assets

@@ -209,13 +209,22 @@ def encode_indexed(image: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def heatmap_asset(values: np.ndarray, vmin: float, vmax: float, max_side: int = 320) -> bytes:
+#: Heatmap assets' longest side: maps are smooth (SCLIP works on 16 px patches).
+HEATMAP_SIDE = 320
+
+
+def heatmap_asset(values: np.ndarray, vmin: float, vmax: float, max_side: int = HEATMAP_SIDE) -> bytes:
     """An (H, W) float map as a viridis PNG asset with an 8-bit palette (a quarter of RGB's bytes).
 
     Maps are smooth (SCLIP works on 16 px patches), so 320 px across loses little.
     """
     frame = Frame.fit(values.shape[0], values.shape[1], max_side, max_side)
-    index = np.clip((frame.sample(values) - vmin) / ((vmax - vmin) or 1.0), 0, 1) * (len(VIRIDIS) - 1)
+    return heatmap_png(frame.sample(values), vmin, vmax)
+
+
+def heatmap_png(values: np.ndarray, vmin: float, vmax: float) -> bytes:
+    """An (h, w) float map, already at its display size, as a viridis PNG with an 8-bit palette."""
+    index = np.clip((values - vmin) / ((vmax - vmin) or 1.0), 0, 1) * (len(VIRIDIS) - 1)
     image = Image.fromarray(np.round(index).astype(np.uint8), mode="P")
     image.putpalette(VIRIDIS.tobytes())
     buffer = io.BytesIO()
@@ -303,11 +312,14 @@ class HoverGrid:
         """(dx, dy): cell size in image pixels."""
         return self.shape[1] / self.cells[1], self.shape[0] / self.cells[0]
 
+    def pixels(self) -> tuple[np.ndarray, np.ndarray]:
+        """The image rows and columns under the cell centres."""
+        dx, dy = self.step
+        return ((np.arange(self.cells[0]) + 0.5) * dy).astype(int), ((np.arange(self.cells[1]) + 0.5) * dx).astype(int)
+
     def sample(self, array: np.ndarray) -> np.ndarray:
         """(R, K, ...) values of an (H, W, ...) array at the cell centres."""
-        dx, dy = self.step
-        rows = ((np.arange(self.cells[0]) + 0.5) * dy).astype(int)
-        cols = ((np.arange(self.cells[1]) + 0.5) * dx).astype(int)
+        rows, cols = self.pixels()
         return array[rows][:, cols]
 
     def placement(self, row0: int = 0, col0: int = 0, axes: str = "") -> dict:

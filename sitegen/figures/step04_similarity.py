@@ -8,20 +8,21 @@ from sitegen.figures.class_maps import class_maps_figure, class_maps_png, viridi
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.wording import paragraphs
-from sitegen.records import PipelineResult
+from sitegen.records import PipelineResult, ScoreSummary
 
 STEP = step_info("04_similarity")
 
 
-def value_range(similarities: np.ndarray) -> tuple[float, float]:
+def value_range(summary: ScoreSummary) -> tuple[float, float]:
     """The shared colour scale: all classes' cosines, widened to two decimals."""
-    return float(np.floor(similarities.min() * 100) / 100), float(np.ceil(similarities.max() * 100) / 100)
+    low, high = summary.similarity_min.min(), summary.similarity_max.max()
+    return float(np.floor(low * 100) / 100), float(np.ceil(high * 100) / 100)
 
 
 def describe(result: PipelineResult) -> str:
-    similarities = result.dense.similarities
+    summary = result.dense.summary
     names = result.vocabulary.names
-    means = similarities.mean(axis=(0, 1))
+    means = summary.similarity_mean
     order = np.argsort(-means)
     several = any(len(c.queries) > 1 for c in result.vocabulary.classes)
     return paragraphs(
@@ -30,7 +31,7 @@ def describe(result: PipelineResult) -> str:
             "last block) and each query's text embedding, averaged where windows overlap and resized to the "
             "image. These are raw cosines, before the softmax of the next step"
             + ("; a class with several queries shows its highest cosine." if several else "."),
-            f"Cosines here range from {similarities.min():.3f} to {similarities.max():.3f}; all maps share one colour "
+            f"Cosines here range from {summary.similarity_min.min():.3f} to {summary.similarity_max.max():.3f}; all maps share one colour "
             f"scale. Highest mean: {names[order[0]]} ({means[order[0]]:.3f}); lowest: {names[order[-1]]} ({means[order[-1]]:.3f}).",
             f"Small differences matter: the next step multiplies cosines by logit_scale {result.options.logit_scale:g} before the softmax.",
         ]
@@ -38,12 +39,12 @@ def describe(result: PipelineResult) -> str:
 
 
 def render(result: PipelineResult, palette: Palette) -> RenderedStep:
-    similarities = result.dense.similarities
+    summary = result.dense.summary
+    similarities = result.dense.scores.similarities_at
     names = result.vocabulary.names
-    span = value_range(similarities)
+    span = value_range(summary)
     captions = [
-        f"{n}: mean {similarities[..., c].mean():.3f}, max {similarities[..., c].max():.3f}"
-        for c, n in enumerate(names)
+        f"{n}: mean {summary.similarity_mean[c]:.3f}, max {summary.similarity_max[c]:.3f}" for c, n in enumerate(names)
     ]
     png = class_maps_png(
         f"Step 4 - {STEP.title} (cosine, before softmax)",
@@ -58,9 +59,9 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         "Cosine similarity per class (pick a class)", result, similarities, span, "cosine", "similarity"
     )
     facts = {
-        "min cosine": round(float(similarities.min()), 4),
-        "max cosine": round(float(similarities.max()), 4),
-        "mean cosine": round(float(similarities.mean()), 4),
+        "min cosine": round(float(summary.similarity_min.min()), 4),
+        "max cosine": round(float(summary.similarity_max.max()), 4),
+        "mean cosine": round(float(summary.similarity_mean.mean()), 4),  # every class has every pixel
         "logit scale": result.options.logit_scale,
     }
     return RenderedStep(STEP, png, describe(result), facts, figure, assets)

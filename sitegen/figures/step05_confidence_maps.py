@@ -13,12 +13,10 @@ UNIT_RANGE = (0.0, 1.0)
 
 
 def describe(result: PipelineResult) -> str:
-    probabilities = result.dense.probabilities
+    means = result.dense.summary.probability_mean
     vocabulary = result.vocabulary
     options = result.options
-    summary = "; ".join(
-        f"{name} {probabilities[..., c].mean():.2f}" for c, name in enumerate(vocabulary.names[:12])
-    )
+    summary = "; ".join(f"{name} {means[c]:.2f}" for c, name in enumerate(vocabulary.names[:12]))
     summary += f" and {len(vocabulary) - 12} more" if len(vocabulary) > 12 else ""
     synonyms = len(vocabulary.queries) > len(vocabulary)
     return paragraphs(
@@ -33,11 +31,11 @@ def describe(result: PipelineResult) -> str:
 
 
 def render(result: PipelineResult, palette: Palette) -> RenderedStep:
-    probabilities = result.dense.probabilities
+    summary = result.dense.summary
+    probabilities = result.dense.scores.probabilities_at
     names = result.vocabulary.names
     captions = [
-        f"{n}: mean {probabilities[..., c].mean():.2f}, max {probabilities[..., c].max():.2f}"
-        for c, n in enumerate(names)
+        f"{n}: mean {summary.probability_mean[c]:.2f}, max {summary.probability_max[c]:.2f}" for c, n in enumerate(names)
     ]
     bar = viridis_bar(
         "class probability",
@@ -57,6 +55,6 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         "classes": len(names),
         "queries": len(result.vocabulary.queries),
         "logit scale": result.options.logit_scale,
-        "mean max probability": round(float(probabilities.max(axis=2).mean()), 4),
+        "mean max probability": round(float(result.dense.confidence.mean()), 4),
     }
     return RenderedStep(STEP, png, describe(result), facts, figure, assets)

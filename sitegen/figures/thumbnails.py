@@ -37,7 +37,7 @@ def render_class_thumbnails(result: PipelineResult, palette: Palette, class_inde
     if not 0 <= class_index < len(result.vocabulary):
         raise IndexError(f"class {class_index} does not exist; the run has {len(result.vocabulary)} classes")
     frame = _frame(result, THUMBNAIL_SIDE)
-    confidence = heatmap(frame.sample(result.dense.probabilities[..., class_index]), 0.0, 1.0)
+    confidence = heatmap(result.dense.scores.probabilities_at(*frame.pixels())[..., class_index], 0.0, 1.0)
     mask = frame.sample(result.final.labels == class_index)
     colour = palette.colour(class_index)
     picture = paint(frame.photo(result.image.rgb), mask, colour, 0.55)
