@@ -21,6 +21,7 @@ import posixpath
 import struct
 from collections import Counter
 from dataclasses import asdict, dataclass
+from json.encoder import encode_basestring_ascii
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -344,8 +345,13 @@ def _place_figures(
     return {key: _resolve_assets(figure, urls, owner) for key, figure in figures.items()}, files
 
 
-def _json_text(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"))
+def _leaf_text(value: object) -> str:
+    """``json.dumps`` of a string, number, bool or None, without its per-call overhead."""
+    if isinstance(value, str):
+        return encode_basestring_ascii(value)
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    return repr(value)
 
 
 def _share_repeats(figures: dict[str, dict]) -> tuple[dict[str, dict], list]:
@@ -355,6 +361,24 @@ def _share_repeats(figures: dict[str, dict]) -> tuple[dict[str, dict], list]:
     wherever it occurred (shared values may hold references too). Values are compared by their
     JSON text, so only exact repeats are shared.
     """
+    texts: dict[int, str] = {}  # the JSON text of every dict and list, built bottom-up once
+
+    def text_of(value: object) -> str:
+        if isinstance(value, dict):
+            text = "{" + ",".join(f"{_leaf_text(key)}:{text_of(child)}" for key, child in value.items()) + "}"
+        elif isinstance(value, list) and any(isinstance(child, (dict, list)) for child in value):
+            text = "[" + ",".join(text_of(child) for child in value) + "]"
+        elif isinstance(value, list):  # numbers and strings: one call writes the same text
+            text = json.dumps(value, separators=(",", ":"))
+        else:
+            return _leaf_text(value)
+        texts[id(value)] = text
+        return text
+
+    def _json_text(value: object) -> str:
+        return texts[id(value)] if isinstance(value, (dict, list)) else _leaf_text(value)
+
+    text_of(figures)
     counts: Counter[str] = Counter()
 
     def count(value: object) -> None:
@@ -399,8 +423,7 @@ def figures_script(figures: dict[str, dict]) -> bytes:
     areas of steps 9 and 10, ...); each is written once (``_share_repeats``) and sitegen.js puts a
     fresh copy back in every place before drawing. A script, not JSON, so it loads from file://.
     """
-    plain = json.loads(script_json(figures))  # numpy arrays as lists, NaN as null, as the page reads them
-    shared_figures, shared = _share_repeats(plain)
+    shared_figures, shared = _share_repeats(figures)  # plain data: see figure_json
     bundle = {"shared": shared, "figures": shared_figures}
     return f"window.SITEGEN_FIGURES = {script_json(bundle)};\n".encode("utf-8")
 

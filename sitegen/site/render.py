@@ -6,6 +6,8 @@ a template and a context into a string.
 
 from __future__ import annotations
 
+import json
+
 import numbers
 
 import jinja2
@@ -21,8 +23,9 @@ _SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u
 def script_json(value: object) -> str:
     """Serialise ``value`` (dicts, lists, numpy arrays, Plotly figures) as JSON safe in a script.
 
-    Plotly's encoder handles numpy arrays and NaN (as ``null``); the characters that could break
-    out of a ``<script>`` element are then written as ``\\uXXXX`` escapes, which JSON and
+    Plain data goes through ``json`` (figures arrive as plain data: ``figure_json``); numpy values
+    and NaN fall back to Plotly's encoder, which writes NaN as ``null``. The characters that could
+    break out of a ``<script>`` element are then written as ``\\uXXXX`` escapes, which JSON and
     JavaScript read back as the same characters.
 
     Examples
@@ -30,9 +33,12 @@ def script_json(value: object) -> str:
     >>> script_json({"name": "</script>"})
     '{"name":"\\\\u003c\\\\u002fscript\\\\u003e"}'
     """
-    from plotly.io.json import to_json_plotly
+    try:
+        text = json.dumps(value, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):
+        from plotly.io.json import to_json_plotly
 
-    text = to_json_plotly(value, engine="json")
+        text = to_json_plotly(value, engine="json")
     for unsafe, escape in _SCRIPT_UNSAFE.items():
         text = text.replace(unsafe, escape)
     return text
