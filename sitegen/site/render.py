@@ -17,7 +17,9 @@ from sitegen.site.assets import resource_dir
 
 #: Characters that could end a ``<script>`` element, start an HTML comment or an entity, or end
 #: a line inside a JavaScript string literal in older engines.
-_SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "/": "\\u002f", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_SCRIPT_UNSAFE = {
+    "<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "/": "\\u002f", "\u2028": "\\u2028", "\u2029": "\\u2029"
+}
 
 
 def script_json(value: object) -> str:
