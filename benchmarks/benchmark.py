@@ -16,6 +16,7 @@ image, and one SAM call per positive point. Ratios compare the two on the same i
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import math
 import resource
@@ -100,16 +101,12 @@ class Models:
         return self.lazy.clip
 
 
-def sitegen_image(image, vocabulary, options, lazy, text, prompt_templates, site_dir: Path) -> dict:
-    """sitegen's own path for one image: batched windows and prompts, figures and pages."""
+def sitegen_image(image, vocabulary, options, lazy, similarity, prompt_templates, site_dir: Path) -> dict:
+    """sitegen's own path for one image after CLIP: batched prompts, figures and pages."""
     from sitegen.figures import make_palette, render_steps
     from sitegen.pipeline.run import run_stages
 
     clock = Clock()
-    with clock("clip_windows"):
-        similarity = lazy.clip.compute_similarity(
-            image.rgb, text, short_side=options.short_side, window=options.window, stride=options.stride
-        )
     timings: dict[str, float] = {}
     models = Models(lazy, TimedSam(lazy.sam, clock))
     result = run_stages(image, vocabulary, similarity, models, options, prompt_templates, timings)
@@ -129,7 +126,6 @@ def sitegen_image(image, vocabulary, options, lazy, text, prompt_templates, site
     clock.seconds["page_bytes"] = sum(
         len(data) for path, data in files.items() if path.endswith((".html", ".js")) or "/assets/" in path
     )
-    clock.seconds["windows"] = len(similarity.windows)
     clock.seconds["prompts"] = len(result.candidates.prompts)
     return clock.seconds
 
@@ -143,7 +139,7 @@ def write_image_pages(result, steps, site_dir: Path) -> dict[str, bytes]:
     site = SiteInfo.create("benchmark", result.vocabulary, result.options, result.models)
     slug = unique_slugs([result.image.name])[0]
     summary = summarize_image(result, slug, site)
-    files = image_files(result, steps, summary, None, None, site, make_environment())
+    files = image_files(result, steps, summary, None, None, site, _environment(make_environment))
     for path, data in files.items():
         target = site_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -151,34 +147,60 @@ def write_image_pages(result, steps, site_dir: Path) -> dict[str, bytes]:
     return files
 
 
-def original_like_image(image, vocabulary, options, model_options, prompt_templates) -> dict:
-    """The original tool's costs: long side 2048, one window per pass, SAM rebuilt, one call per point."""
-    from sitegen.models.sam import load_sam
-    from sitegen.pipeline.run import LazyModels, run_stages
+@functools.cache
+def _environment(make_environment):
+    """One Jinja environment for every page, as a build has (templates compile once)."""
+    return make_environment()
 
-    clock = Clock()
-    lazy = LazyModels(model_options)
-    with clock("text_embeddings"):
-        text = lazy.clip.encode_queries(vocabulary.queries, prompt_templates)
+
+def original_text_embeddings(clip, queries, prompt_templates) -> np.ndarray:
+    """The original tool's text path: open_clip's ``encode_text`` on all 77 tokens of each prompt."""
+    import torch
+    import torch.nn.functional as F
+
+    prompts = [template.format(query) for query in queries for template in prompt_templates]
+    with torch.inference_mode():
+        embeddings = torch.cat([clip.model.encode_text(clip.tokenizer(prompts[i : i + 256])) for i in range(0, len(prompts), 256)])
+    per_template = F.normalize(embeddings.float(), dim=-1).reshape(len(queries), len(prompt_templates), -1)
+    return F.normalize(per_template.mean(dim=1), dim=-1).numpy()
+
+
+def original_like_similarity(image, text, options, lazy):
+    """The original's CLIP windows: the long side resized to 2048 px, one window per forward pass."""
     long_side, short = max(image.width, image.height), min(image.width, image.height)
     short_side = math.ceil(2048 * short / long_side)
-    with clock("clip_windows"):
-        similarity = lazy.clip.compute_similarity(
-            image.rgb, text, short_side=short_side, window=options.window, stride=options.stride, batch_size=1
-        )
+    return lazy.clip.compute_similarity(
+        image.rgb, text, short_side=short_side, window=options.window, stride=options.stride, batch_size=1
+    )
+
+
+def original_like_sam(image, vocabulary, options, model_options, lazy, similarity, prompt_templates) -> dict:
+    """The original's SAM work for one image: SAM 2 rebuilt, one call per positive point."""
+    from sitegen.models.sam import load_sam
+    from sitegen.pipeline.run import run_stages
+
+    clock = Clock()
     with clock("sam_load"):
         sam = load_sam(model_options, lazy.device)
     original = replace(options, prompt_mode="separate")
     models = Models(lazy, TimedSam(sam, clock, batch_size=1))
     timings: dict[str, float] = {}
     result = run_stages(image, vocabulary, similarity, models, original, prompt_templates, timings)
-    clock.seconds["windows"] = len(similarity.windows)
+    clock.seconds["rest"] = sum(timings.values()) - sum(clock.seconds.values())
     clock.seconds["prompts"] = len(result.candidates.prompts)
     return clock.seconds
 
 
 MODEL_KEYS = ("clip_windows", "sam_embedding", "sam_prompts")
 OWN_KEYS = ("prompt_extraction", "sam_other", "last_stages", "figures", "pages")
+#: Random weights make every pixel about equally unsure, so regions come from min_confidence 0.
+#: "typical" prompts the regions of at least 1,000 px (7-29 per example image, what a real
+#: vocabulary tends to find); "stress" every region of at least 100 px (16-94). Both with the
+#: original tool's documented 3 positive and 2 negative points per region.
+CONFIGS = {
+    "typical": {"min_region_size": 1000},
+    "stress": {"min_region_size": 100},
+}
 
 
 def main() -> None:
@@ -190,6 +212,8 @@ def main() -> None:
     parser.add_argument("--huge", action="store_true", help="Also a 6000x4000 image with 20 classes (own process).")
     parser.add_argument("--huge-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--min-confidence", type=float, default=0.3, help=argparse.SUPPRESS)
+    parser.add_argument("--min-region-size", type=int, default=100, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.huge_only:
         return huge_run(args)
@@ -202,13 +226,14 @@ def main() -> None:
     from sitegen.pipeline.vocabulary import read_vocabulary_file
 
     vocabulary = read_vocabulary_file(args.vocab_file)
-    options = PipelineOptions(prompt_templates=args.prompt_templates, min_confidence=0.0, points_per_cluster=3,
-                              negative_points_per_cluster=2, negative_confidence_threshold=0.0)
+    base = PipelineOptions(prompt_templates=args.prompt_templates, min_confidence=0.0, points_per_cluster=3,
+                           negative_points_per_cluster=2, negative_confidence_threshold=0.0)
+    configs = {name: replace(base, **changes) for name, changes in CONFIGS.items()}
     model_options = ModelOptions(random_weights=True, device=args.device)
     prompt_templates = get_prompt_templates(args.prompt_templates)
 
     print(f"# sitegen benchmark: {args.device}, torch {torch.__version__}, {torch.get_num_threads()} threads")
-    print(f"# options: {options}")
+    print(f"# options: {base}; configs: {CONFIGS}")
     clock = Clock()
     with clock("model_load"):
         lazy = LazyModels(model_options)
@@ -218,57 +243,89 @@ def main() -> None:
     print(f"models loaded once: {clock.seconds['model_load']:.1f} s; text embeddings for "
           f"{len(vocabulary.queries)} queries x {len(prompt_templates)} templates, once per build: "
           f"{clock.seconds['text_embeddings']:.1f} s")
+    if not args.skip_original:
+        with clock("original_text"):
+            original_text = original_text_embeddings(lazy.clip, vocabulary.queries, prompt_templates)
+        print(f"original-like text embeddings (77 tokens, rebuilt for every image): {clock.seconds['original_text']:.1f} s; "
+              f"largest difference from sitegen's: {np.abs(original_text - text).max():.1e}")
 
     paths = sorted(p for p in args.images.iterdir() if p.suffix.lower() in {".png", ".jpg", ".jpeg"})
-    header = ("image", "windows", "prompts", *MODEL_KEYS, *OWN_KEYS, "png_encoding", "own/model", "page MB", "site MB")
-    rows, ratios = [], []
+    header = ("image", "prompts", *MODEL_KEYS, *OWN_KEYS, "png_encoding", "own/model", "page MB", "site MB")
+    rows = {name: [] for name in configs}
+    ratios = {name: [] for name in configs}
     with tempfile.TemporaryDirectory() as site_dir:
         for path in paths:
-            image = load_image(path, options.max_pixels)
+            image = load_image(path, base.max_pixels)
             gc.collect()
-            ours = sitegen_image(image, vocabulary, options, lazy, text, prompt_templates, Path(site_dir))
-            model_time = sum(ours.get(k, 0.0) for k in MODEL_KEYS)
-            own_time = sum(ours.get(k, 0.0) for k in OWN_KEYS)
-            rows.append((path.name, int(ours["windows"]), int(ours["prompts"]),
-                         *(f"{ours.get(k, 0.0):.2f}" for k in MODEL_KEYS + OWN_KEYS),
-                         f"{ours.get('png_encoding', 0.0):.2f}", f"{own_time / model_time:.0%}",
-                         f"{ours['page_bytes'] / 1e6:.2f}", f"{ours['site_bytes'] / 1e6:.2f}"))
+            with clock("clip_windows"):
+                similarity = lazy.clip.compute_similarity(
+                    image.rgb, text, short_side=base.short_side, window=base.window, stride=base.stride
+                )
+            clip_seconds = clock.seconds.pop("clip_windows")
             if not args.skip_original:
-                theirs = original_like_image(image, vocabulary, options, model_options, prompt_templates)
+                with clock("original_windows"):
+                    original_similarity = original_like_similarity(image, text, base, lazy)
+                original_windows = clock.seconds.pop("original_windows")
+            for name, options in configs.items():
+                ours = sitegen_image(image, vocabulary, options, lazy, similarity, prompt_templates, Path(site_dir))
+                ours["clip_windows"] = clip_seconds
+                model_time = sum(ours.get(k, 0.0) for k in MODEL_KEYS)
+                own_time = sum(ours.get(k, 0.0) for k in OWN_KEYS)
+                rows[name].append((path.name, int(ours["prompts"]),
+                                   *(f"{ours.get(k, 0.0):.2f}" for k in MODEL_KEYS + OWN_KEYS),
+                                   f"{ours.get('png_encoding', 0.0):.2f}", f"{own_time / model_time:.0%}",
+                                   f"{ours['page_bytes'] / 1e6:.2f}", f"{ours['site_bytes'] / 1e6:.2f}"))
+                if args.skip_original:
+                    continue
+                theirs = original_like_sam(image, vocabulary, options, model_options, lazy, original_similarity, prompt_templates)
+                ours_text = clock.seconds["text_embeddings"] / len(paths)
                 ours_total = model_time + ours["prompt_extraction"] + ours["last_stages"] + ours["sam_other"]
-                ours_total += clock.seconds["text_embeddings"] / len(paths)
-                their_total = sum(v for k, v in theirs.items() if k not in ("windows", "prompts"))
-                ratios.append((path.name, int(theirs["windows"]), int(theirs["prompts"]), their_total, ours_total))
+                their_sam = sum(v for k, v in theirs.items() if k != "prompts")
+                ratios[name].append((path.name, len(original_similarity.windows), int(theirs["prompts"]),
+                                     clock.seconds["original_text"], original_windows, their_sam, ours_text, ours_total))
 
-    print("\nsitegen, seconds per image (one build, models and text embeddings shared):\n")
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for row in rows:
-        print("| " + " | ".join(str(v) for v in row) + " |")
-    if ratios:
-        print("\noriginal-like vs sitegen, pipeline seconds per image (same process, same run):\n")
-        print("| image | original windows | original SAM calls | original s | sitegen s | speed-up |")
-        print("|---|---|---|---|---|---|")
-        for name, windows, prompts, theirs, ours in ratios:
-            print(f"| {name} | {windows} | {prompts} | {theirs:.1f} | {ours:.1f} | {theirs / ours:.1f}x |")
+    for name in configs:
+        print(f"\n## {name}: {CONFIGS[name]}\n\nsitegen, seconds per image (one build, models and text embeddings shared):\n")
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for row in rows[name]:
+            print("| " + " | ".join(str(v) for v in row) + " |")
+        if ratios[name]:
+            print("\noriginal-like vs sitegen, pipeline seconds per image (same process, same run):\n")
+            print("| image | original windows | original SAM calls | original s (text + windows + SAM) "
+                  "| sitegen s (text + rest) | speed-up | speed-up, text aside |")
+            print("|---|---|---|---|---|---|---|")
+            for image, windows, calls, their_text, their_windows, their_sam, ours_text, ours_rest in ratios[name]:
+                theirs = their_text + their_windows + their_sam
+                ours = ours_text + ours_rest
+                print(f"| {image} | {windows} | {calls} | {theirs:.1f} ({their_text:.1f} + {their_windows:.1f} + {their_sam:.1f}) "
+                      f"| {ours:.1f} ({ours_text:.1f} + {ours_rest:.1f}) | {theirs / ours:.1f}x "
+                      f"| {(their_windows + their_sam) / ours_rest:.1f}x |")
     print(f"\npeak memory (RSS) of this process: {peak_rss_mib():.0f} MiB")
 
     if args.huge:
         # Its own process, so the peak memory is this image's alone (models included).
         import subprocess
 
-        subprocess.run([sys.executable, __file__, "--huge-only", "--device", args.device,
-                        "--prompt-templates", args.prompt_templates], check=True)
+        for flags in HUGE_CONFIGS:
+            subprocess.run([sys.executable, __file__, "--huge-only", "--device", args.device,
+                            "--prompt-templates", args.prompt_templates, *flags], check=True)
+
+
+#: The default thresholds (random weights: no region passes, so SAM gets no prompt), then every
+#: region of at least 100,000 px (0.4 % of the image) prompted.
+HUGE_CONFIGS = ((), ("--min-confidence", "0", "--min-region-size", "100000"))
 
 
 def huge_run(args) -> None:
-    """A 6000x4000 image with 20 classes: the peak memory of one image's pipeline and figures."""
+    """A 6000x4000 image with 20 classes: the peak memory of one image's pipeline, figures and pages."""
     from sitegen.figures import make_palette, render_steps
     from sitegen.models.prompt_templates import get_prompt_templates
     from sitegen.pipeline.run import LazyModels, run_image
     from sitegen.pipeline.vocabulary import vocabulary_from_names
 
-    options = PipelineOptions(prompt_templates=args.prompt_templates, min_region_size=5000)
+    options = PipelineOptions(prompt_templates=args.prompt_templates, min_confidence=args.min_confidence,
+                              min_region_size=args.min_region_size)
     prompt_templates = get_prompt_templates(args.prompt_templates)
     lazy = LazyModels(ModelOptions(random_weights=True, device=args.device))
 
@@ -282,8 +339,12 @@ def huge_run(args) -> None:
     start = time.perf_counter()
     result = run_image(image, vocabulary, lazy, options, prompt_templates, text)
     steps = render_steps(result, make_palette(20))
-    print(f"\n6000x4000, 20 classes: {time.perf_counter() - start:.0f} s, {len(result.candidates.prompts)} prompts, "
-          f"{len(steps)} steps; peak RSS {peak_rss_mib():.0f} MiB (before this image: {before:.0f} MiB)")
+    with tempfile.TemporaryDirectory() as site_dir:
+        files = write_image_pages(result, steps, Path(site_dir))
+    print(f"\n6000x4000, 20 classes, --min-confidence {args.min_confidence:g} --min-region-size {args.min_region_size}: "
+          f"{time.perf_counter() - start:.0f} s, {len(result.candidates.prompts)} prompts, {len(steps)} steps, "
+          f"{sum(len(d) for d in files.values()) / 1e6:.0f} MB of site files; peak RSS {peak_rss_mib():.0f} MiB "
+          f"(before this image: {before:.0f} MiB)")
 
 
 if __name__ == "__main__":
