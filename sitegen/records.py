@@ -12,6 +12,7 @@ conventions, used everywhere in sitegen:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -303,6 +304,24 @@ class PackedMasks:
         leading, last = (index[:-1], index[-1]) if len(index) == self.ndim else (index, slice(None))
         bits = self.bits[leading] if leading else self.bits
         return np.unpackbits(bits, axis=-1, count=self.width).view(bool)[..., last]
+
+    def each(self, indices: Sequence) -> Sequence[np.ndarray]:
+        """The masks at ``indices`` (each an index as above), unpacked one at a time as they are
+        read: 150 candidates of a 6000x4000 image would be 3.6 GB unpacked at once."""
+        return _UnpackedEach(self, tuple(indices))
+
+
+class _UnpackedEach(Sequence):
+    def __init__(self, masks: PackedMasks, indices: tuple):
+        self.masks, self.indices = masks, indices
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return _UnpackedEach(self.masks, self.indices[i])
+        return self.masks[self.indices[i]]
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ import io
 import json
 import re
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -522,7 +523,7 @@ def mask_path(mask: np.ndarray, max_side: int = PATH_MAX_SIDE) -> str:
     return "".join(parts)
 
 
-def class_paths(masks: list[np.ndarray]) -> list[str]:
+def class_paths(masks: Sequence[np.ndarray]) -> list[str]:
     """Paths of several masks, coarsened together until they fit ``PATH_BUDGET`` characters.
 
     Many masks start coarser (the grid side shrinks with the square root of their number), and

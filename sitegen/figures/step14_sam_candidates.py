@@ -144,7 +144,7 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict | None, dict
     paths = dict(
         zip(
             [(p.index, k) for p in prompts for k in range(3)],
-            class_paths([m for p in prompts for m in candidates.masks[p.index]]),
+            class_paths(candidates.masks.each([(p.index, k) for p in prompts for k in range(3)])),
         )
     )
     title = "SAM's 3 candidates per prompt (pick a prompt)"

@@ -14,7 +14,7 @@ from sitegen.figures.interactive import (
     photo_figure,
     points_trace,
 )
-from sitegen.figures.overlay import backdrop, outline, paint_into
+from sitegen.figures.overlay import backdrop, outline, paint_into, union
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.views import class_legend, image_frame, message_picture
@@ -138,7 +138,7 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         result, f"{count(len(prompts), 'chosen mask')} (hover for prompt and score)"
     )
     class_masks = [
-        (c, selection.masks[[i for i in range(len(prompts)) if prompts[i].class_index == c]].any(axis=0))
+        (c, union(selection.masks, [i for i in range(len(prompts)) if prompts[i].class_index == c]))
         for c in classes
     ]
     add_to_layout(figure, "shapes", class_shapes(class_masks, palette, names, opacity=0.4))

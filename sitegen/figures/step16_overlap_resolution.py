@@ -3,8 +3,6 @@ by more than iou_threshold is suppressed."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from sitegen.figures.canvas import LegendItem, Panel, compose, draw_labels
 from sitegen.figures.interactive import (
     add_to_layout,
@@ -14,7 +12,7 @@ from sitegen.figures.interactive import (
     outline_shape,
     photo_figure,
 )
-from sitegen.figures.overlay import DROPPED_RED, hatch, outline, paint
+from sitegen.figures.overlay import DROPPED_RED, hatch, outline, paint, union
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.step15_mask_selection import anchor_traces, mask_hover, masks_picture, prompt_labels
@@ -72,7 +70,7 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     frame = image_frame(result)
     if prompts:
         picture = masks_picture(result, palette, list(overlap.kept))
-        lost = frame.sample(masks[suppressed].any(axis=0)) if suppressed else np.zeros(frame.size, bool)
+        lost = frame.sample(union(masks, suppressed))
         picture = paint(picture, hatch(lost, 6) | outline(lost), DROPPED_RED)
         if len(prompts) <= 40:
             short = {i: f"{i}: kept" for i in overlap.kept} | {
@@ -93,13 +91,13 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         result, f"{len(overlap.kept)} kept, {len(suppressed)} suppressed (hover for IoU and winner)"
     )
     kept_masks = [
-        (c, masks[[i for i in overlap.kept if prompts[i].class_index == c]].any(axis=0)) for c in classes
+        (c, union(masks, [i for i in overlap.kept if prompts[i].class_index == c])) for c in classes
     ]
     shapes = class_shapes(kept_masks, palette, names, opacity=0.45)
     if suppressed:
         shapes.append(
             outline_shape(
-                class_paths([masks[suppressed].any(axis=0)])[0], "#d7191c", name="suppressed", dash="dot"
+                class_paths([union(masks, suppressed)])[0], "#d7191c", name="suppressed", dash="dot"
             )
         )
     add_to_layout(figure, "shapes", shapes)

@@ -262,3 +262,12 @@ def test_remember_last_computes_once_per_key_and_arguments():
     assert calls == [1, 2]
     assert total(second) == 3.0 and calls == [1, 2, 1]  # an equal but new array is a new key
     assert total(first) == 3.0 and calls == [1, 2, 1, 1]  # only the last key is remembered
+
+
+def test_union_of_selected_masks_equals_any_over_them():
+    from sitegen.figures.overlay import union
+
+    rng = np.random.default_rng(4)
+    masks = rng.random((5, 6, 7)) < 0.2
+    assert np.array_equal(union(masks, [0, 3, 4]), masks[[0, 3, 4]].any(axis=0))
+    assert not union(masks, []).any() and union(masks, []).shape == (6, 7)

@@ -33,3 +33,9 @@ def test_packed_masks_index_like_the_bool_array():
     for index in [(1,), (1, 2), (rows, best), (3, 1, slice(1, 4), slice(2, 11)), (slice(None),)]:
         assert np.array_equal(packed[index], masks[index]), index
         assert packed[index].dtype == bool
+    # each(): a re-readable sequence that unpacks one mask per read.
+    pairs = [(0, 1), (3, 2), (1, 0)]
+    each = packed.each(pairs)
+    assert len(each) == 3 and len(each[1:]) == 2
+    for _ in range(2):
+        assert [m.tolist() for m in each] == [masks[p, k].tolist() for p, k in pairs]
