@@ -140,3 +140,16 @@ def test_each_step_module_is_named_by_its_step():
     for number, step in enumerate(STEPS, start=1):
         module = importlib.import_module(f"sitegen.figures.step{step.slug}")
         assert module.STEP == step and step.number == number
+
+
+def test_threads_draw_the_same_steps_as_one_thread(monkeypatch):
+    # Two threads share remember_last's values; a large image draws in the calling thread.
+    from sitegen.figures import steps as steps_module
+
+    result, palette = make_result(), make_palette(3)
+    threaded = render_steps(result, palette)
+    monkeypatch.setattr(steps_module, "SERIAL_PIXELS", 0)
+    serial = render_steps(make_result(), palette)
+    assert [s.step for s in threaded] == list(STEPS)
+    for a, b in zip(threaded, serial, strict=True):
+        assert a == b, a.step.slug
