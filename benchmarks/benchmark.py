@@ -71,18 +71,27 @@ class TimedSam:
 
 @contextmanager
 def timed_png_encoding(clock: Clock):
-    """Count the time Pillow spends encoding PNGs (inside the figure functions)."""
-    original = Image.Image.save
+    """Count the time spent encoding PNGs inside the figure functions: the step pictures
+    (``encode_png``, where canvas and interactive call it) and Pillow's saves (assets). With
+    steps drawn by two threads this is a sum over both, not wall time."""
+    from sitegen.figures import canvas, interactive
 
-    def save(self, fp, format=None, **params):
-        with clock("png_encoding"):
-            return original(self, fp, format, **params)
+    def timed(function):
+        def wrapper(*args, **kwargs):
+            with clock("png_encoding"):
+                return function(*args, **kwargs)
 
-    Image.Image.save = save
+        return wrapper
+
+    patched = [(Image.Image, "save"), (canvas, "encode_png"), (interactive, "encode_png")]
+    originals = [getattr(owner, name) for owner, name in patched]
+    for (owner, name), original in zip(patched, originals):
+        setattr(owner, name, timed(original))
     try:
         yield
     finally:
-        Image.Image.save = original
+        for (owner, name), original in zip(patched, originals):
+            setattr(owner, name, original)
 
 
 def peak_rss_mib() -> float:

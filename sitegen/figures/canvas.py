@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from sitegen.figures.png import encode_png
+
 RGB = tuple[int, int, int]
 
 MAX_WIDTH = 1600
@@ -22,7 +24,6 @@ MARGIN = 24
 GAP = 16
 MIN_WIDTH = 560
 
-PNG_LEVEL = 1
 JPEG_QUALITY = 82
 
 TITLE_SIZE = 24
@@ -121,30 +122,6 @@ def wrap_text(text: str, size: int, width: int) -> list[str]:
             lines.append(current)
             current = word
     return lines + ([current] if current else [])
-
-
-def encode_png(rgb: np.ndarray) -> bytes:
-    """Lossless PNG bytes of an (H, W, 3) or (H, W, 4) uint8 array (the paper-ready figures).
-
-    zlib level ``PNG_LEVEL`` (1) without Pillow's ``optimize``. Encoding the 72 step PNGs of the
-    four example images (random weights, with prompts; 52 megapixels) took and gave:
-
-    ========  ======  =======
-    level     time    bytes
-    ========  ======  =======
-    1         1.38 s  26.5 MB
-    2         1.46 s  25.8 MB
-    3         1.76 s  24.8 MB
-    6         3.59 s  23.6 MB
-    ========  ======  =======
-
-    Of that, 0.85 s is Pillow's per-row filter choice (level 0 takes it and stores 157 MB), and
-    zlib's RLE strategy was no faster than level 1 but 14 % larger. Step PNGs are links that load
-    when opened, not page weight, so level 1 trades 7 % more bytes for 0.1 s less per image.
-    """
-    buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgb)).save(buffer, format="PNG", compress_level=PNG_LEVEL, optimize=False)
-    return buffer.getvalue()
 
 
 def encode_jpeg(rgb: np.ndarray) -> bytes:

@@ -34,7 +34,7 @@ import numpy as np
 from PIL import Image
 from skimage import measure
 
-from sitegen.figures.canvas import encode_png
+from sitegen.figures.png import encode_png
 from sitegen.figures.overlay import VIRIDIS, Frame, plotly_colourscale
 from sitegen.figures.palette import Palette
 from sitegen.records import PipelineResult
