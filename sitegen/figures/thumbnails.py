@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from sitegen.class_scores import ClassScores
 from sitegen.figures.canvas import encode_jpeg, with_banner
+from sitegen.figures.interactive import remember_last
 from sitegen.figures.overlay import Frame, heatmap, outline, paint
 from sitegen.figures.palette import Palette
 from sitegen.figures.views import class_overlay
 from sitegen.records import PipelineResult
 
 THUMBNAIL_SIDE = 320
+
+
+@remember_last
+def _shown_probabilities(scores: ClassScores, frame: Frame) -> np.ndarray:
+    """Every class's probability at the thumbnail's pixels, computed once for all found classes."""
+    return scores.probabilities_at(*frame.pixels())
 
 
 def _frame(result: PipelineResult, max_side: int) -> Frame:
@@ -37,7 +45,7 @@ def render_class_thumbnails(result: PipelineResult, palette: Palette, class_inde
     if not 0 <= class_index < len(result.vocabulary):
         raise IndexError(f"class {class_index} does not exist; the run has {len(result.vocabulary)} classes")
     frame = _frame(result, THUMBNAIL_SIDE)
-    confidence = heatmap(result.dense.scores.probabilities_at(*frame.pixels())[..., class_index], 0.0, 1.0)
+    confidence = heatmap(_shown_probabilities(result.dense.scores, frame)[..., class_index], 0.0, 1.0)
     mask = frame.sample(result.final.labels == class_index)
     colour = palette.colour(class_index)
     picture = paint(frame.photo(result.image.rgb), mask, colour, 0.55)
