@@ -237,6 +237,19 @@ def heatmap_png(values: np.ndarray, vmin: float, vmax: float) -> bytes:
     return buffer.getvalue()
 
 
+def panel_title(text: str, axes: str = "") -> dict:
+    """An annotation centred above the subplot of axes ``x{axes}``/``y{axes}`` (its title)."""
+    return {
+        "text": text,
+        "xref": f"x{axes} domain",
+        "yref": f"y{axes} domain",
+        "x": 0.5,
+        "y": 1.0,
+        "yanchor": "bottom",
+        "showarrow": False,
+    }
+
+
 def image_layout(width: int, height: int, title: str) -> dict:
     """Axes in image pixels (y down, square pixels), a wrapping legend below, no template."""
     axis = {"showgrid": False, "zeroline": False, "ticks": "outside", "constrain": "domain"}

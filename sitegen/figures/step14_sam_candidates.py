@@ -14,6 +14,7 @@ from sitegen.figures.interactive import (
     figure_json,
     figure_size,
     layout_image,
+    panel_title,
     photo_asset,
     relayout,
     rounded,
@@ -228,18 +229,7 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict | None, dict
         }
         for a in AXES
     ]
-    layout["annotations"] = [
-        {
-            "text": "",
-            "xref": f"x{a} domain",
-            "yref": f"y{a} domain",
-            "x": 0.5,
-            "y": 1.0,
-            "yanchor": "bottom",
-            "showarrow": False,
-        }
-        for a in AXES
-    ]
+    layout["annotations"] = [panel_title("", a) for a in AXES]
     first_points, first_changes = views[0]
     data = [
         {

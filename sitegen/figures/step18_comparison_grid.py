@@ -18,6 +18,7 @@ from sitegen.figures.interactive import (
     hover_trace,
     layer_frame,
     layout_image,
+    panel_title,
     photo_asset,
 )
 from sitegen.figures.overlay import colourise, heatmap
@@ -106,17 +107,7 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict, dict[str, b
             "scaleanchor": f"x{a}",
             **({"matches": "y"} if a else {}),
         }
-        layout["annotations"].append(
-            {
-                "text": TITLES[i],
-                "xref": f"x{a} domain",
-                "yref": f"y{a} domain",
-                "x": 0.5,
-                "y": 1.0,
-                "yanchor": "bottom",
-                "showarrow": False,
-            }
-        )
+        layout["annotations"].append(panel_title(TITLES[i], a))
     grid = hover_grid(height, width, 3 * HOVER_SHARE)
     data = [
         [[names[s], p, names[f]] for s, p, f in zip(*rows)]
