@@ -83,20 +83,8 @@ def _pictures(result: PipelineResult, palette: Palette, c: int, frame: Frame) ->
     regions = tuple(r for r in result.components.regions if r.class_index == c)
     kept = tuple(r for r in result.size_filter.kept if r.class_index == c)
     dropped_ids = [r.id for r in result.size_filter.dropped if r.class_index == c]
-    components = regions_picture(
-        frame,
-        rgb,
-        np.where(np.isin(result.components.labels, [r.id for r in regions]), result.components.labels, 0),
-        regions,
-        palette,
-    )
-    filtered = regions_picture(
-        frame,
-        rgb,
-        np.where(np.isin(result.size_filter.labels, [r.id for r in kept]), result.size_filter.labels, 0),
-        kept,
-        palette,
-    )
+    components = regions_picture(frame, rgb, result.components.labels, regions, palette)
+    filtered = regions_picture(frame, rgb, result.size_filter.labels, kept, palette)
     lost = frame.sample(np.isin(result.components.labels, dropped_ids))
     filtered = paint(filtered, hatch(lost, 6) | outline(lost), DROPPED_RED)
     prompts = [p for p in result.candidates.prompts if p.class_index == c]

@@ -98,8 +98,10 @@ def region_shades(regions: tuple[Region, ...], palette: Palette) -> dict[int, tu
 def regions_picture(
     frame: Frame, rgb: np.ndarray, labels: np.ndarray, regions: tuple[Region, ...], palette: Palette
 ) -> np.ndarray:
-    """Regions filled in shades of their class colour and outlined, over the faded photo."""
+    """``regions`` filled in shades of their class colour and outlined, over the faded photo;
+    other labels are left out (picked at panel size, not on the full-resolution map)."""
     shown = frame.sample(labels)
+    shown = np.where(np.isin(shown, [r.id for r in regions]), shown, 0)
     shades = region_shades(regions, palette)
     table = np.zeros((int(labels.max(initial=0)) + 1, 3), np.uint8)
     for region_id, colour in shades.items():
