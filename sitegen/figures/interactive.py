@@ -32,8 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
-from skimage import measure
 
+from sitegen.figures.outlines import outline_corners
 from sitegen.figures.png import encode_png
 from sitegen.figures.overlay import VIRIDIS, Frame, plotly_colourscale
 from sitegen.figures.palette import Palette
@@ -504,21 +504,6 @@ def _block_counts(mask: np.ndarray, step: int) -> np.ndarray:
     return np.add.reduceat(columns, np.arange(0, height, step), axis=0)
 
 
-def _corners(contour: np.ndarray) -> np.ndarray:
-    """The contour's points where it turns (a closed contour, first point repeated at the end).
-
-    Marching squares on a binary grid puts a point at every half cell; straight runs, including
-    45-degree staircases, carry no information and are dropped.
-    """
-    ring = contour[:-1]
-    steps = np.diff(contour, axis=0)  # steps[i] leads from ring[i] to ring[i + 1]
-    before = np.concatenate([steps[-1:], steps[:-1]])
-    after = steps
-    turns = np.abs(before[:, 0] * after[:, 1] - before[:, 1] * after[:, 0]) > 1e-9
-    corners = ring[turns] if turns.any() else ring[:1]
-    return np.concatenate([corners, corners[:1]])
-
-
 def mask_path(mask: np.ndarray, max_side: int = PATH_MAX_SIDE) -> str:
     """SVG path of the outline of an (H, W) bool mask in image pixel coordinates.
 
@@ -533,10 +518,15 @@ def mask_path(mask: np.ndarray, max_side: int = PATH_MAX_SIDE) -> str:
     small = 2 * counts >= step * step  # edge cells count as padded with pixels outside the mask
     if not small.any():  # a region smaller than half a cell still gets drawn
         small = counts > 0
-    parts = []
-    for contour in measure.find_contours(np.pad(small, 1).astype(np.float32), 0.5):
-        xs, ys = np.round((_corners(contour)[:, ::-1] - 0.5) * step, 1).T.tolist()
-        parts.append("M" + "L".join(map("{:g},{:g}".format, xs, ys)) + "Z")
+    polygons = outline_corners(small)
+    # Cell (r, c) covers pixels [r * step, (r + 1) * step): its centre is at ((c + 0.5) * step, ...).
+    xs, ys = np.round((np.concatenate(polygons)[:, ::-1] + 0.5) * step, 1).T.tolist()
+    points = list(map("{:g},{:g}".format, xs, ys))
+    parts, start = [], 0
+    for polygon in polygons:
+        ring = points[start : start + len(polygon)]
+        parts.append("M" + "L".join(ring) + "L" + ring[0] + "Z")
+        start += len(polygon)
     return "".join(parts)
 
 

@@ -103,7 +103,7 @@ def test_mask_path_spans_the_mask_and_keeps_holes():
 def test_mask_path_of_a_single_pixel_is_a_diamond_around_it():
     mask = np.zeros((5, 5), bool)
     mask[2, 3] = True
-    assert mask_path(mask) == "M3.5,3L3,2.5L3.5,2L4,2.5L3.5,3Z"
+    assert mask_path(mask) == "M3.5,2L4,2.5L3.5,3L3,2.5L3.5,2Z"
 
 
 def test_mask_path_coarsens_big_masks_but_keeps_their_extent():
