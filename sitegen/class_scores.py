@@ -13,6 +13,7 @@ asked, a few rows at a time.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -98,7 +99,9 @@ class ClassScores:
         step = max(1, CHUNK_VALUES // max(1, len(cols) * self.cosines.shape[2]))
         for start in range(0, len(rows), step):
             chunk = slice(start, start + step)
-            similarities[chunk], probabilities[chunk] = self._scores(rows[chunk], cols)
+            by_class = self._scores(rows[chunk], cols)
+            similarities[chunk] = by_class[0].transpose(1, 2, 0)
+            probabilities[chunk] = by_class[1].transpose(1, 2, 0)
         return similarities, probabilities
 
     def similarities_at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -110,7 +113,11 @@ class ClassScores:
         return self.at(rows, cols)[1]
 
     def bands(self) -> Iterator[tuple[slice, np.ndarray, np.ndarray]]:
-        """``(rows, similarities, probabilities)`` for consecutive bands of rows covering the image."""
+        """``(rows, similarities, probabilities)`` for consecutive bands of rows covering the image.
+
+        Class first: each map is of shape (C, rows, W), so that work across classes (the argmax,
+        per-class statistics) goes plane by plane over contiguous memory.
+        """
         height, width, _ = self.shape
         step = max(1, CHUNK_VALUES // max(1, width * self.cosines.shape[2]))
         all_cols = np.arange(width)
@@ -129,27 +136,40 @@ class ClassScores:
     def _full(self, which: int) -> np.ndarray:
         maps = np.empty(self.shape, np.float32)
         for band in self.bands():
-            maps[band[0]] = band[1 + which]
+            maps[band[0]] = band[1 + which].transpose(1, 2, 0)
         return maps
 
+    @functools.cached_property
+    def _planes(self) -> np.ndarray:
+        """The cosines query first, (Q, h, w): the softmax and the per-class maxima then combine
+        whole planes, where with Q last every pixel reduced a dozen values on its own (3x slower)."""
+        return np.ascontiguousarray(self.cosines.transpose(2, 0, 1))
+
+    @functools.cached_property
+    def _class_queries(self) -> list[np.ndarray]:
+        return [np.flatnonzero(self.query_class == c) for c in range(self.num_classes)]
+
     def _scores(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Resize, softmax and per-class max for a few rows, all in float32."""
+        """Resize, softmax and per-class max for a few rows, all in float32, class first:
+        (C, len(rows), len(cols)) similarities and probabilities."""
         height, width, _ = self.shape
-        cosines = self.cosines
-        rows_below, rows_above, row_weights = bilinear_positions(height, cosines.shape[0])
-        cols_below, cols_above, col_weights = bilinear_positions(width, cosines.shape[1])
-        weight = row_weights[rows][:, None, None]
-        vertical = cosines[rows_below[rows]] * (1 - weight) + cosines[rows_above[rows]] * weight
-        weight = col_weights[cols][None, :, None]
-        chunk = vertical[:, cols_below[cols]] * (1 - weight) + vertical[:, cols_above[cols]] * weight
+        planes = self._planes
+        rows_below, rows_above, row_weights = bilinear_positions(height, planes.shape[1])
+        cols_below, cols_above, col_weights = bilinear_positions(width, planes.shape[2])
+        # np.take keeps the result query first in memory (indexing with [:, :, cols] does not).
+        weight = row_weights[rows][:, None]
+        vertical = np.take(planes, rows_below[rows], axis=1) * (1 - weight)
+        vertical += np.take(planes, rows_above[rows], axis=1) * weight
+        weight = col_weights[cols]
+        chunk = np.take(vertical, cols_below[cols], axis=2) * (1 - weight)
+        chunk += np.take(vertical, cols_above[cols], axis=2) * weight
         logits = chunk * np.float32(self.logit_scale)
-        logits -= logits.max(axis=2, keepdims=True)
+        logits -= logits.max(axis=0)
         np.exp(logits, out=logits)
-        logits /= logits.sum(axis=2, keepdims=True)
-        shape = (len(rows), len(cols), self.num_classes)
+        logits /= logits.sum(axis=0)
+        shape = (self.num_classes, len(rows), len(cols))
         similarities, probabilities = np.empty(shape, np.float32), np.empty(shape, np.float32)
-        for c in range(self.num_classes):
-            queries = np.flatnonzero(self.query_class == c)
-            similarities[..., c] = chunk[..., queries].max(axis=2)
-            probabilities[..., c] = logits[..., queries].max(axis=2)
+        for c, queries in enumerate(self._class_queries):
+            np.max(chunk[queries], axis=0, out=similarities[c])
+            np.max(logits[queries], axis=0, out=probabilities[c])
         return similarities, probabilities

@@ -41,7 +41,7 @@ def confidences_npy(result: PipelineResult) -> bytearray:
     buffer[:start] = header.getvalue()
     maps = np.frombuffer(buffer, np.float32, offset=start).reshape(scores.shape)
     for rows, _, probabilities in scores.bands():
-        maps[rows] = probabilities
+        maps[rows] = probabilities.transpose(1, 2, 0)
     return buffer
 
 
@@ -53,7 +53,7 @@ def compact_probabilities_npz(result: PipelineResult) -> bytes:
     """
     quantised = np.empty(result.dense.scores.shape, np.uint8)
     for rows, _, probabilities in result.dense.scores.bands():
-        quantised[rows] = np.rint(np.clip(probabilities, 0.0, 1.0) * np.float32(255.0))
+        quantised[rows] = np.rint(np.clip(probabilities, 0.0, 1.0) * np.float32(255.0)).transpose(1, 2, 0)
     buffer = io.BytesIO()
     np.savez_compressed(
         buffer,

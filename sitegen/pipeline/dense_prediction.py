@@ -77,9 +77,7 @@ def predict_dense(
     confidence = np.empty((height, width), np.float32)
     statistics = _Statistics(num_classes)
     for rows, similarities, probabilities in scores.bands():
-        winner = np.argmax(probabilities, axis=2)
-        prediction[rows] = winner
-        confidence[rows] = np.take_along_axis(probabilities, winner[..., None], axis=2)[..., 0]
+        _argmax_into(probabilities, prediction[rows], confidence[rows])
         statistics.add(similarities, probabilities)
     return DensePrediction(
         prediction=prediction,
@@ -89,6 +87,18 @@ def predict_dense(
         windows=similarity.windows,
         resized_size=similarity.resized_size,
     )
+
+
+def _argmax_into(probabilities: np.ndarray, winner: np.ndarray, best: np.ndarray) -> None:
+    """The argmax over classes of (C, rows, W) maps and its value, written into ``winner`` and
+    ``best``; ties go to the lowest class, as with ``np.argmax``. Class by class, whole planes at
+    a time: ``np.argmax`` over the first axis would reduce a dozen values per pixel."""
+    best[...] = probabilities[0]
+    winner[...] = 0
+    for c in range(1, len(probabilities)):
+        better = probabilities[c] > best
+        winner[better] = c
+        np.maximum(best, probabilities[c], out=best)
 
 
 class _Statistics:
@@ -102,11 +112,14 @@ class _Statistics:
         self.probability_sum = np.zeros(num_classes, np.float64)
 
     def add(self, similarities: np.ndarray, probabilities: np.ndarray) -> None:
-        np.minimum(self.similarity_min, similarities.min(axis=(0, 1)), out=self.similarity_min)
-        np.maximum(self.similarity_max, similarities.max(axis=(0, 1)), out=self.similarity_max)
-        np.maximum(self.probability_max, probabilities.max(axis=(0, 1)), out=self.probability_max)
-        self.similarity_sum += similarities.sum(axis=(0, 1), dtype=np.float64)
-        self.probability_sum += probabilities.sum(axis=(0, 1), dtype=np.float64)
+        """Take in a band of (C, rows, W) maps."""
+        similarities = similarities.reshape(len(similarities), -1)
+        probabilities = probabilities.reshape(len(probabilities), -1)
+        np.minimum(self.similarity_min, similarities.min(axis=1), out=self.similarity_min)
+        np.maximum(self.similarity_max, similarities.max(axis=1), out=self.similarity_max)
+        np.maximum(self.probability_max, probabilities.max(axis=1), out=self.probability_max)
+        self.similarity_sum += similarities.sum(axis=1, dtype=np.float64)
+        self.probability_sum += probabilities.sum(axis=1, dtype=np.float64)
 
     def summary(self, pixels: int) -> ScoreSummary:
         return ScoreSummary(

@@ -90,10 +90,17 @@ def test_scores_at_any_pixels_equal_the_full_maps_there(monkeypatch):
     rng = np.random.default_rng(5)
     canvas = rng.uniform(-0.3, 0.4, size=(6, 9, 4)).astype(np.float32)
     record = DenseSimilarity(canvas, WINDOWS, (9, 6), image_size=(31, 17))
-    scores = predict_dense(record, np.array([0, 1, 0, 2]), 3, 40.0).scores
+    dense = predict_dense(record, np.array([0, 1, 0, 2]), 3, 40.0)
+    scores = dense.scores
+    # The band-by-band argmax is numpy's on the full maps (ties to the lowest class included).
+    np.testing.assert_array_equal(dense.prediction, scores.probabilities().argmax(axis=2))
+    np.testing.assert_array_equal(dense.confidence, scores.probabilities().max(axis=2))
     rows, cols = np.array([16, 0, 3, 3, 9]), np.array([30, 0, 7, 12])
     similarities, probabilities = scores.at(rows, cols)
     np.testing.assert_array_equal(similarities, scores.similarities()[rows][:, cols])
     np.testing.assert_array_equal(probabilities, scores.probabilities()[rows][:, cols])
     bands = list(scores.bands())
     assert len(bands) > 2 and bands[0][0].start == 0 and bands[-1][0].stop == 17
+    for band_rows, band_similarities, band_probabilities in bands:  # class first
+        np.testing.assert_array_equal(band_similarities, scores.similarities()[band_rows].transpose(2, 0, 1))
+        np.testing.assert_array_equal(band_probabilities, scores.probabilities()[band_rows].transpose(2, 0, 1))
