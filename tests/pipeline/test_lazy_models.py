@@ -1,0 +1,41 @@
+"""LazyModels: each model loaded once, and what lives as long as the models kept out of the
+garbage collector's walks."""
+
+import gc
+import weakref
+
+import pytest
+
+import sitegen.models.clip
+from sitegen.options import ModelOptions
+from sitegen.pipeline.run import LazyModels
+
+
+class _Cycle:
+    """An object in a reference cycle: only the cyclic garbage collector can free it."""
+
+    def __init__(self):
+        self.me = self
+
+
+@pytest.fixture
+def unfrozen():
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+def test_loading_a_model_collects_garbage_then_freezes_what_lives(monkeypatch, unfrozen):
+    loaded = []
+    monkeypatch.setattr(sitegen.models.clip, "load_clip", lambda options, device: loaded.append(device) or "clip")
+    models = LazyModels(ModelOptions(random_weights=True, device="cpu"))
+    garbage = _Cycle()
+    dead = weakref.ref(garbage)
+    del garbage
+    live = _Cycle()
+    assert gc.get_freeze_count() == 0
+    assert models.clip == "clip" and models.clip == "clip"
+    assert loaded == ["cpu"] and models.loads == 1
+    assert dead() is None  # collected before the freeze, not kept for the whole build
+    assert gc.get_freeze_count() > 0
+    assert all(obj is not live for obj in gc.get_objects())  # frozen: no longer walked
