@@ -7,6 +7,7 @@ import json
 import re
 
 import numpy as np
+import pytest
 import plotly.graph_objects as go
 import plotly.io as pio
 from PIL import Image
@@ -15,6 +16,7 @@ from sitegen.figures.canvas import BANNER_RED, INK, ColourBar, Panel, _row_spans
 from sitegen.figures.interactive import (
     HOVER_VALUE_BUDGET,
     NO_TEMPLATE,
+    _block_counts,
     encode_indexed,
     figure_json,
     hover_grid,
@@ -104,6 +106,15 @@ def test_mask_path_of_a_single_pixel_is_a_diamond_around_it():
     mask = np.zeros((5, 5), bool)
     mask[2, 3] = True
     assert mask_path(mask) == "M3.5,2L4,2.5L3.5,3L3,2.5L3.5,2Z"
+
+
+@pytest.mark.parametrize(("shape", "step"), [((512, 512), 2), ((37, 53), 5), ((7, 3), 4), ((9, 9), 1)])
+def test_block_counts_equal_sums_over_a_padded_mask(shape, step):
+    mask = np.random.default_rng(step).random(shape) < 0.4
+    padded = np.zeros((-(-shape[0] // step) * step, -(-shape[1] // step) * step), int)
+    padded[: shape[0], : shape[1]] = mask
+    expected = padded.reshape(padded.shape[0] // step, step, padded.shape[1] // step, step).sum(axis=(1, 3))
+    np.testing.assert_array_equal(_block_counts(mask, step), expected)
 
 
 def test_mask_path_coarsens_big_masks_but_keeps_their_extent():
