@@ -41,9 +41,8 @@ def outline_corners(grid: np.ndarray) -> list[np.ndarray]:
     [[[-0.5, 0.0], [0.0, 0.5], [0.5, 0.0], [0.0, -0.5]]]
     """
     grid = np.pad(np.asarray(grid, bool), 1)
-    rows, cols = grid.shape
     # Crossings between horizontal neighbours (r, c) | (r, c + 1), then between vertical ones
-    # (r, c) over (r + 1, c). Each gets an id; ``ids`` maps both kinds of grid position to it.
+    # (r, c) over (r + 1, c). Each gets an id: ``h_ids`` and ``v_ids`` map grid positions to it.
     across = grid[:, :-1] != grid[:, 1:]
     down = grid[:-1, :] != grid[1:, :]
     h_rows, h_cols = np.nonzero(across)
@@ -73,9 +72,8 @@ def outline_corners(grid: np.ndarray) -> list[np.ndarray]:
 
     corners = []
     for loop in _loops(successor):
-        kept = loop[turns[loop]]
-        # -1 undoes the padding; /2 the doubling.
-        corners.append(points[kept[::-1]] / 2.0 - 1.0)
+        kept = loop[turns[loop]][::-1]  # walked with the inside on the left; skimage's way round
+        corners.append(points[kept] / 2.0 - 1.0)  # /2 undoes the doubling, -1 the padding
     return corners
 
 

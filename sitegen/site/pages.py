@@ -364,7 +364,7 @@ def _share_repeats(figures: dict[str, dict]) -> tuple[dict[str, dict], list]:
     texts: dict[int, str] = {}  # the JSON text of every dict and list, built bottom-up once
     # In lists without a dict inside (z values, customdata, coordinates) only the list and its
     # rows may be shared, not the cells of a row: one json.dumps call writes a row, where
-    # going down to every cell cost 0.05 s per image page.
+    # going down to every cell cost 0.04 s of astronaut.png's page.
     whole: set[int] = set()
 
     def text_of(value: object) -> str:
