@@ -45,9 +45,7 @@ class LazyModels:
         if self._clip is None:
             from sitegen.models.clip import load_clip
 
-            self._clip = load_clip(self.options, self.device)
-            self.loads += 1
-            _keep_out_of_collections()
+            self._clip = self._loaded(load_clip(self.options, self.device))
         return self._clip
 
     @property
@@ -55,10 +53,14 @@ class LazyModels:
         if self._sam is None:
             from sitegen.models.sam import load_sam
 
-            self._sam = load_sam(self.options, self.device)
-            self.loads += 1
-            _keep_out_of_collections()
+            self._sam = self._loaded(load_sam(self.options, self.device))
         return self._sam
+
+    def _loaded(self, model):
+        """Count a load and keep what now lives for the build out of the collector's walks."""
+        self.loads += 1
+        _keep_out_of_collections()
+        return model
 
     def counters(self) -> dict[str, int]:
         """Model work done so far: loads, CLIP window forwards, text encodings, SAM embeddings."""
