@@ -1,4 +1,4 @@
-"""The ``sitegen`` command line: ``build`` (a site over a folder), ``run`` (one image), ``serve``.
+"""The ``sitegen`` command line: ``build`` (a site over a folder), ``run`` (one image), ``serve``, ``check``.
 
 Thin on purpose: it declares the flags, builds one frozen options record, and hands over to
 ``sitegen.site``. Heavy imports (torch, plotly) happen inside the commands, so ``--help``
@@ -270,6 +270,25 @@ def serve(
     from sitegen.site.serve import serve as serve_site
 
     serve_site(site, port=port)
+
+
+@app.command()
+def check(
+    site: Annotated[Path, typer.Argument(help="A site folder written by sitegen build.", exists=True, file_okay=False)],
+) -> None:
+    """Check a built site before publishing: size against GitHub Pages' 1 GB, large files, links, manifest, .nojekyll.
+
+    Exits 1 when a check fails (warnings alone exit 0).
+    """
+    from rich.console import Console
+
+    from sitegen.site.check import check_site, check_table
+
+    report = check_site(site)
+    Console().print(check_table(report))
+    if not report.ok:
+        typer.echo(f"error: {site} is not ready to publish (see the table)", err=True)
+        raise typer.Exit(code=1)
 
 
 def main() -> None:
