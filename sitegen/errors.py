@@ -35,3 +35,7 @@ class OptionsError(SitegenError):
 
 class OutputError(SitegenError):
     """The output folder is unsafe to write (foreign files, inside the input, locked)."""
+
+
+class GroundTruthError(SitegenError):
+    """A ground-truth file or the ``--gt-labels`` mapping cannot be used (the message names it)."""
