@@ -42,8 +42,10 @@ else:  # pragma: no cover - Python 3.10 reads TOML with the tomli backport (a de
 
 #: The base variant's name when the file does not give one.
 BASE_NAME = "base"
-#: A variant's name becomes part of file names and page anchors: letters, digits, ``-``, ``_``.
-NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
+#: A variant's name becomes part of page names (lowercased): letters, digits, ``-``, ``_``, at
+#: most 40, starting and ending with a letter or digit, so names that differ ignoring case give
+#: different page names.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9]([A-Za-z0-9_-]{0,38}[A-Za-z0-9])?")
 _TYPES = typing.get_type_hints(PipelineOptions)
 _TYPE_WORDS = {int: "an integer", float: "a number", str: "a string"}
 
@@ -146,7 +148,7 @@ def read_config(path: Path, base: PipelineOptions) -> tuple[Variant, ...]:
 def _check_name(path: Path, name: str) -> None:
     if not NAME_PATTERN.fullmatch(name):
         raise ConfigError(
-            f"{path}: variant name {name!r} must be 1 to 40 letters, digits, '-' or '_', starting with a letter or digit"
+            f"{path}: variant name {name!r} must be 1 to 40 letters, digits, '-' or '_', starting and ending with a letter or digit"
         )
 
 

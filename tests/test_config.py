@@ -75,6 +75,7 @@ def test_a_file_without_variants_is_the_base_alone(tmp_path):
         ("[variants.Low]\n[variants.low]\n", "[variants.low] uses the name of variant 'Low' (names must differ, ignoring case)"),
         ("[variants.a]\n[variants.a]\n", "not valid TOML: Cannot declare ('variants', 'a') twice"),
         ("[variants.\"low threshold\"]\n", "variant name 'low threshold' must be 1 to 40 letters, digits"),
+        ("[variants.low-]\n", "variant name 'low-' must be 1 to 40 letters, digits, '-' or '_', starting and ending"),
         ("base = 3\n", "'base' must be a string (the base variant's name), got an integer"),
         ("variants = 3\n", "'variants' must be tables [variants.NAME], got an integer"),
         ("[variants]\nlow = 0.2\n", "variants.low must be a table [variants.low] of options, got a number"),
