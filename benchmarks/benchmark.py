@@ -75,9 +75,9 @@ class TimedSam:
 @contextmanager
 def timed_png_encoding(clock: Clock):
     """Count the time spent encoding PNGs inside the figure functions: the step pictures
-    (``encode_png``, where canvas and interactive call it) and Pillow's saves (assets). With
+    (``encode_png``, where canvas and picture_assets call it) and Pillow's saves (assets). With
     steps drawn by two threads this is a sum over both, not wall time."""
-    from sitegen.figures import canvas, interactive
+    from sitegen.figures import canvas, picture_assets
 
     def timed(function):
         def wrapper(*args, **kwargs):
@@ -86,7 +86,7 @@ def timed_png_encoding(clock: Clock):
 
         return wrapper
 
-    patched = [(Image.Image, "save"), (canvas, "encode_png"), (interactive, "encode_png")]
+    patched = [(Image.Image, "save"), (canvas, "encode_png"), (picture_assets, "encode_png")]
     originals = [getattr(owner, name) for owner, name in patched]
     for (owner, name), original in zip(patched, originals):
         setattr(owner, name, timed(original))
@@ -155,7 +155,8 @@ def median_run(runs: list[dict]) -> dict:
 
 def write_image_pages(result, steps, site_dir: Path) -> dict[str, bytes]:
     """The image page and its assets, written to disk the way a build writes them."""
-    from sitegen.site.pages import SiteInfo, image_files, summarize_image
+    from sitegen.site.image_page import image_files
+    from sitegen.site.summaries import SiteInfo, summarize_image
     from sitegen.site.render import make_environment
     from sitegen.site.slugs import unique_slugs
 

@@ -197,7 +197,8 @@ def build(
     """Build the multi-page site for every image in IMAGES_DIR."""
     from rich.console import Console
 
-    from sitegen.site.build import build_site, summary_table
+    from sitegen.site.build import build_site
+    from sitegen.site.build_report import summary_table
     from sitegen.site.cache import default_cache_dir
 
     console = Console(stderr=True, quiet=flags["quiet"])

@@ -12,24 +12,8 @@ import numpy as np
 from sitegen.figures.canvas import LegendItem, Panel, compose
 from sitegen.figures.charts import bar_chart, histogram_chart, table_image
 from sitegen.figures.class_maps import viridis_bar
-from sitegen.figures.interactive import (
-    FONT,
-    HEATMAP_SIDE,
-    NO_TEMPLATE,
-    add_to_layout,
-    class_paths,
-    colour_bar_trace,
-    figure_json,
-    heatmap_png,
-    hover_grid,
-    hover_trace,
-    image_layout,
-    layout_image,
-    outline_shape,
-    photo_figure,
-    points_trace,
-    rounded,
-)
+from sitegen.figures.hover import hover_grid, hover_trace
+from sitegen.figures.outlines import class_paths
 from sitegen.figures.overlay import (
     DROPPED_RED,
     NEGATIVE_RED,
@@ -41,6 +25,18 @@ from sitegen.figures.overlay import (
     paint,
 )
 from sitegen.figures.palette import Palette
+from sitegen.figures.picture_assets import HEATMAP_SIDE, heatmap_png
+from sitegen.figures.plotly_json import add_to_layout, figure_json, rounded
+from sitegen.figures.plotly_layout import (
+    FONT,
+    NO_TEMPLATE,
+    colour_bar_trace,
+    image_layout,
+    layout_image,
+    outline_shape,
+    photo_figure,
+    points_trace,
+)
 from sitegen.figures.registry import ClassDetails
 from sitegen.figures.step14_sam_candidates import CELL_SIDE, candidate_picture, crop_box
 from sitegen.figures.views import draw_prompts, message_picture, panel_frame, regions_picture

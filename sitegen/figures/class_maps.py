@@ -13,20 +13,18 @@ from collections.abc import Callable
 import numpy as np
 
 from sitegen.figures.canvas import ColourBar, Panel, compose
-from sitegen.figures.interactive import (
+from sitegen.figures.hover import hover_grid, hover_trace
+from sitegen.figures.overlay import VIRIDIS, Frame, heatmap
+from sitegen.figures.palette import Palette
+from sitegen.figures.picture_assets import heatmap_png
+from sitegen.figures.plotly_json import figure_json, rounded
+from sitegen.figures.plotly_layout import (
     colour_bar_trace,
     dropdown,
-    figure_json,
-    heatmap_png,
-    hover_grid,
-    hover_trace,
     image_layout,
     image_visibility,
     layout_image,
-    rounded,
 )
-from sitegen.figures.overlay import VIRIDIS, Frame, heatmap
-from sitegen.figures.palette import Palette
 from sitegen.figures.views import class_strip, grid_columns, panel_frame
 from sitegen.records import PipelineResult
 

@@ -14,9 +14,9 @@ import numpy as np
 from sitegen.evaluation.ground_truth import GroundTruth
 from sitegen.evaluation.metrics import CORRECT, IGNORED_PIXEL, WRONG, ImageEvaluation, Scores, error_map
 from sitegen.figures.canvas import MUTED, LegendItem, Panel, compose
-from sitegen.figures.interactive import FONT, NO_TEMPLATE, dropdown
 from sitegen.figures.overlay import blend, hex_to_rgb
 from sitegen.figures.palette import Palette
+from sitegen.figures.plotly_layout import FONT, NO_TEMPLATE, dropdown
 from sitegen.figures.views import class_legend, class_overlay, panel_frame
 from sitegen.records import PipelineResult
 

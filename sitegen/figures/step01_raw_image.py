@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from sitegen.figures.canvas import Panel, compose
-from sitegen.figures.interactive import figure_json, hover_grid, hover_trace, photo_figure
+from sitegen.figures.hover import hover_grid, hover_trace
 from sitegen.figures.palette import Palette
+from sitegen.figures.plotly_json import figure_json
+from sitegen.figures.plotly_layout import photo_figure
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.views import image_frame
 from sitegen.figures.wording import paragraphs, size

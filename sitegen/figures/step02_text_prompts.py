@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sitegen.figures.canvas import MARGIN, MAX_WIDTH, Panel, compose
 from sitegen.figures.charts import table_image
-from sitegen.figures.interactive import FONT, NO_TEMPLATE, figure_json
 from sitegen.figures.palette import Palette
+from sitegen.figures.plotly_json import figure_json
+from sitegen.figures.plotly_layout import FONT, NO_TEMPLATE
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.wording import count, listed, paragraphs
 from sitegen.records import PipelineResult

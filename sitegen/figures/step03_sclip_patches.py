@@ -5,18 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from sitegen.figures.canvas import LegendItem, Panel, compose, draw_boxes, draw_labels
-from sitegen.figures.interactive import (
-    PHOTO_ASSET,
-    figure_json,
-    hover_grid,
-    hover_trace,
-    image_layout,
-    layout_image,
-    photo_asset,
-    points_trace,
-)
+from sitegen.figures.hover import hover_grid, hover_trace
 from sitegen.figures.overlay import resize_photo
 from sitegen.figures.palette import Palette
+from sitegen.figures.picture_assets import PHOTO_ASSET, photo_asset
+from sitegen.figures.plotly_json import figure_json
+from sitegen.figures.plotly_layout import image_layout, layout_image, points_trace
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.views import panel_frame
 from sitegen.figures.wording import count, paragraphs, size

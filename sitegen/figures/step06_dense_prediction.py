@@ -5,16 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from sitegen.figures.canvas import Panel, compose
-from sitegen.figures.interactive import (
-    add_to_layout,
-    class_shapes,
-    figure_json,
-    hover_grid,
-    labelled_hover,
-    photo_figure,
-)
+from sitegen.figures.hover import hover_grid, labelled_hover
 from sitegen.figures.overlay import colourise
 from sitegen.figures.palette import Palette
+from sitegen.figures.plotly_json import add_to_layout, figure_json
+from sitegen.figures.plotly_layout import class_shapes, photo_figure
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.views import class_overlay, class_share_legend, grid_columns, panel_frame
 from sitegen.figures.wording import paragraphs, percent

@@ -6,22 +6,18 @@ import numpy as np
 
 from sitegen.figures.canvas import Panel, compose
 from sitegen.figures.class_maps import viridis_bar
-from sitegen.figures.interactive import (
-    add_to_layout,
+from sitegen.figures.hover import hover_grid, labelled_hover
+from sitegen.figures.overlay import UNCERTAIN_RED, backdrop, colourise, heatmap, paint
+from sitegen.figures.palette import Palette
+from sitegen.figures.picture_assets import encode_indexed, heatmap_asset, layer_frame
+from sitegen.figures.plotly_json import add_to_layout, figure_json
+from sitegen.figures.plotly_layout import (
     colour_bar_trace,
     dropdown,
-    encode_indexed,
-    figure_json,
-    heatmap_asset,
-    hover_grid,
-    labelled_hover,
     image_visibility,
-    layer_frame,
     layout_image,
     photo_figure,
 )
-from sitegen.figures.overlay import UNCERTAIN_RED, backdrop, colourise, heatmap, paint
-from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.views import class_legend, class_overlay, grid_columns, panel_frame
 from sitegen.figures.wording import paragraphs, percent

@@ -10,20 +10,11 @@ import numpy as np
 
 from sitegen.figures.canvas import Panel, compose
 from sitegen.figures.charts import histogram_chart
-from sitegen.figures.interactive import (
-    FONT,
-    NO_TEMPLATE,
-    encode_indexed,
-    figure_json,
-    figure_size,
-    image_visibility,
-    layer_frame,
-    layout_image,
-    photo_asset,
-    PHOTO_ASSET,
-)
 from sitegen.figures.overlay import backdrop, blend, colourise
 from sitegen.figures.palette import Palette
+from sitegen.figures.picture_assets import PHOTO_ASSET, encode_indexed, layer_frame, photo_asset
+from sitegen.figures.plotly_json import figure_json
+from sitegen.figures.plotly_layout import FONT, NO_TEMPLATE, figure_size, image_visibility, layout_image
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.views import class_legend, panel_frame
 from sitegen.figures.wording import paragraphs, percent

@@ -5,18 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from sitegen.figures.canvas import LegendItem, Panel, compose
-from sitegen.figures.interactive import (
-    add_to_layout,
-    class_paths,
-    figure_json,
-    hover_grid,
-    labelled_hover,
-    outline_shape,
-    photo_figure,
-    points_trace,
-)
+from sitegen.figures.hover import hover_grid, labelled_hover
+from sitegen.figures.outlines import class_paths
 from sitegen.figures.overlay import DROPPED_RED, hatch, outline, paint
 from sitegen.figures.palette import Palette
+from sitegen.figures.plotly_json import add_to_layout, figure_json
+from sitegen.figures.plotly_layout import outline_shape, photo_figure, points_trace
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.step09_connected_components import (
     MAX_RINGS,

@@ -6,17 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 from sitegen.figures.canvas import LegendItem, Panel, compose, draw_markers
-from sitegen.figures.interactive import (
-    add_to_layout,
-    class_paths,
-    figure_json,
-    path_shapes,
-    photo_figure,
-    points_trace,
-    remember_last,
-)
+from sitegen.figures.memo import remember_last
+from sitegen.figures.outlines import class_paths
 from sitegen.figures.overlay import POSITIVE_GREEN
 from sitegen.figures.palette import Palette
+from sitegen.figures.plotly_json import add_to_layout, figure_json
+from sitegen.figures.plotly_layout import path_shapes, photo_figure, points_trace
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.views import class_legend, image_frame, prompts_backdrop
 from sitegen.figures.wording import count, no_prompts_reason, paragraphs

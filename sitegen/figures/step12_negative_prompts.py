@@ -6,9 +6,10 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from sitegen.figures.canvas import LegendItem, Panel, compose, draw_markers
-from sitegen.figures.interactive import add_to_layout, figure_json, photo_figure, points_trace
 from sitegen.figures.overlay import Frame
 from sitegen.figures.palette import Palette
+from sitegen.figures.plotly_json import add_to_layout, figure_json
+from sitegen.figures.plotly_layout import photo_figure, points_trace
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.step11_positive_prompts import kept_class_shapes
 from sitegen.figures.views import class_legend, image_frame, prompts_backdrop

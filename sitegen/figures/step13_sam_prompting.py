@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from sitegen.figures.canvas import LegendItem, Panel, compose
-from sitegen.figures.interactive import add_to_layout, figure_json, photo_figure, points_trace
 from sitegen.figures.overlay import NEGATIVE_RED, POSITIVE_GREEN
 from sitegen.figures.palette import Palette
+from sitegen.figures.plotly_json import add_to_layout, figure_json
+from sitegen.figures.plotly_layout import photo_figure, points_trace
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.step11_positive_prompts import GREEN_HEX, kept_class_shapes
 from sitegen.figures.views import (

@@ -5,22 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from sitegen.figures.canvas import LegendItem, Panel, compose, draw_boxes
-from sitegen.figures.interactive import (
-    FONT,
-    NO_TEMPLATE,
-    PHOTO_ASSET,
-    class_paths,
-    dropdown,
-    figure_json,
-    figure_size,
-    layout_image,
-    panel_title,
-    photo_asset,
-    relayout,
-    rounded,
-)
+from sitegen.figures.outlines import class_paths
 from sitegen.figures.overlay import NEGATIVE_RED, POSITIVE_GREEN, Frame, backdrop, blend, outline, paint
 from sitegen.figures.palette import Palette
+from sitegen.figures.picture_assets import PHOTO_ASSET, photo_asset
+from sitegen.figures.plotly_json import figure_json, relayout, rounded
+from sitegen.figures.plotly_layout import FONT, NO_TEMPLATE, dropdown, figure_size, layout_image, panel_title
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.step11_positive_prompts import GREEN_HEX
 from sitegen.figures.step13_sam_prompting import RED_HEX

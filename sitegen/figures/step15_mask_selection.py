@@ -5,17 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from sitegen.figures.canvas import Panel, compose, draw_labels
-from sitegen.figures.interactive import (
-    add_to_layout,
-    class_shapes,
-    figure_json,
-    hover_grid,
-    labelled_cells,
-    photo_figure,
-    points_trace,
-)
+from sitegen.figures.hover import hover_grid, labelled_cells
 from sitegen.figures.overlay import backdrop, outline, paint_into, union
 from sitegen.figures.palette import Palette
+from sitegen.figures.plotly_json import add_to_layout, figure_json
+from sitegen.figures.plotly_layout import class_shapes, photo_figure, points_trace
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.views import class_legend, image_frame, message_picture
 from sitegen.figures.wording import count, no_prompts_reason, paragraphs

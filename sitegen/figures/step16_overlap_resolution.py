@@ -4,16 +4,11 @@ by more than iou_threshold is suppressed."""
 from __future__ import annotations
 
 from sitegen.figures.canvas import LegendItem, Panel, compose, draw_labels
-from sitegen.figures.interactive import (
-    add_to_layout,
-    class_paths,
-    class_shapes,
-    figure_json,
-    outline_shape,
-    photo_figure,
-)
+from sitegen.figures.outlines import class_paths
 from sitegen.figures.overlay import DROPPED_RED, hatch, outline, paint, union
 from sitegen.figures.palette import Palette
+from sitegen.figures.plotly_json import add_to_layout, figure_json
+from sitegen.figures.plotly_layout import class_shapes, outline_shape, photo_figure
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.step15_mask_selection import anchor_traces, mask_hover, masks_picture, prompt_labels
 from sitegen.figures.views import class_legend, image_frame, message_picture

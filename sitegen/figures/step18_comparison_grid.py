@@ -6,23 +6,18 @@ import numpy as np
 
 from sitegen.figures.canvas import Panel, compose
 from sitegen.figures.class_maps import viridis_bar
-from sitegen.figures.interactive import (
-    FONT,
-    NO_TEMPLATE,
-    PHOTO_ASSET,
-    encode_indexed,
-    figure_json,
-    figure_size,
-    heatmap_asset,
-    hover_grid,
-    hover_trace,
-    layer_frame,
-    layout_image,
-    panel_title,
-    photo_asset,
-)
+from sitegen.figures.hover import hover_grid, hover_trace
 from sitegen.figures.overlay import colourise, heatmap
 from sitegen.figures.palette import Palette
+from sitegen.figures.picture_assets import (
+    PHOTO_ASSET,
+    encode_indexed,
+    heatmap_asset,
+    layer_frame,
+    photo_asset,
+)
+from sitegen.figures.plotly_json import figure_json
+from sitegen.figures.plotly_layout import FONT, NO_TEMPLATE, figure_size, layout_image, panel_title
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.views import class_legend, class_overlay, panel_frame
 from sitegen.figures.wording import paragraphs, percent

@@ -10,7 +10,7 @@ import numpy as np
 
 from sitegen.class_scores import ClassScores
 from sitegen.figures.canvas import encode_jpeg, with_banner
-from sitegen.figures.interactive import remember_last
+from sitegen.figures.memo import remember_last
 from sitegen.figures.overlay import Frame, heatmap, outline, paint
 from sitegen.figures.palette import Palette
 from sitegen.figures.views import class_overlay

@@ -8,21 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sitegen.figures.interactive import (
-    FONT,
-    NO_TEMPLATE,
-    PHOTO_ASSET,
-    encode_indexed,
-    figure_json,
-    figure_size,
-    hover_grid,
-    hover_trace,
-    layer_frame,
-    layout_image,
-    panel_title,
-    photo_asset,
-)
+from sitegen.figures.hover import hover_grid, hover_trace
 from sitegen.figures.palette import Palette
+from sitegen.figures.picture_assets import PHOTO_ASSET, encode_indexed, layer_frame, photo_asset
+from sitegen.figures.plotly_json import figure_json
+from sitegen.figures.plotly_layout import FONT, NO_TEMPLATE, figure_size, layout_image, panel_title
 from sitegen.figures.step18_comparison_grid import class_layer
 from sitegen.pipeline.funnel import STAGES, ClassFunnel
 from sitegen.records import PipelineResult

@@ -35,40 +35,23 @@ from pathlib import Path
 
 from rich.console import Console
 
-from sitegen import __version__
 from sitegen.errors import OptionsError, OutputError, SitegenError, WeightsError
 from sitegen.options import ModelOptions, PipelineOptions
 from sitegen.records import PipelineResult, Vocabulary
+from sitegen.site.build_report import BuildReport, build_log
 from sitegen.site.cache import ResultCache, clip_identity, model_identity
+from sitegen.site.image_page import image_files
+from sitegen.site.index_page import site_files
 from sitegen.site.output import OutputFolder
-from sitegen.site.pages import Failure, ImageSummary
-from sitegen.site.progress import make_progress, summary_table
+from sitegen.site.progress import make_progress
+from sitegen.site.summaries import Failure, ImageSummary, SiteInfo, summarize_image
 
-__all__ = ["IMAGE_EXTENSIONS", "BUILD_LOG", "BuildReport", "build_site", "find_images", "summary_table"]
+__all__ = ["IMAGE_EXTENSIONS", "BUILD_LOG", "BuildReport", "build_site", "find_images"]
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
 BUILD_LOG = "build-log.txt"
 #: Errors that no other image would escape either: they stop the build instead of failing one image.
 RUN_ERRORS = (WeightsError, OptionsError, OutputError)
-#: The heading after which build-log.txt describes this run rather than the site.
-RUN_SECTION = "this run"
-
-
-@dataclass(frozen=True)
-class BuildReport:
-    """What one build did. ``written`` counts files whose bytes changed on disk."""
-
-    images: int
-    built: int
-    cached: int
-    failed: list[Failure]
-    warnings: list[str]
-    written: int
-    removed: list[str]
-    model_loads: int
-    clip_forwards: int
-    sam_embeds: int
-    seconds: float
 
 
 def find_images(folder: Path) -> list[Path]:
@@ -121,7 +104,6 @@ class _SiteBuilder:
 
     def __init__(self, title, vocabulary, options, models, cache, lazy, folder, per_class_details, console, quiet):
         from sitegen.models.prompt_templates import get_prompt_templates
-        from sitegen.site.pages import SiteInfo
         from sitegen.site.render import make_environment
 
         self.vocabulary = vocabulary
@@ -151,8 +133,6 @@ class _SiteBuilder:
 
     def add(self, path: Path, slug: str) -> None:
         """Compute (or fetch) one image's result and figures; publish the image before it."""
-        from sitegen.site.pages import summarize_image
-
         try:
             result, key = self._result(path)
             self.warnings.extend(result.image.warnings)
@@ -171,8 +151,6 @@ class _SiteBuilder:
 
     def flush(self, next_summary: ImageSummary | None = None) -> None:
         """Write the pages of the waiting image, whose next neighbour is now known."""
-        from sitegen.site.pages import image_files
-
         pending, self._pending = self._pending, None
         if pending is None:
             return
@@ -263,8 +241,6 @@ class _SiteBuilder:
 
     def write_site(self, found: list[Path]) -> list[Failure]:
         """The index and class pages; returns the failures in folder order."""
-        from sitegen.site.pages import site_files
-
         order = {path.name: i for i, path in enumerate(found)}
         failures = sorted(self.failures.values(), key=lambda f: order[f.name])
         facts = {
@@ -276,38 +252,6 @@ class _SiteBuilder:
         for relpath in sorted(files):
             self.written += self.folder.write(relpath, files[relpath])
         return failures
-
-
-def build_log(
-    builder: _SiteBuilder, failures: list[Failure], displaced: list[str], counters: dict, started: datetime, seconds: float
-) -> str:
-    """``build-log.txt``: what the site holds, then (after ``RUN_SECTION``) what this run did.
-
-    Everything above ``RUN_SECTION`` except the ``started:`` line is the same for every build of
-    the same inputs, interrupted or not.
-    """
-    lines = [
-        f"sitegen {__version__} build log: {builder.site.title}",
-        f"started: {started.isoformat(timespec='seconds')}",
-        "",
-        f"pages ({len(builder.summaries)})",
-        *(f"  {s.name} -> {s.page}" for s in builder.summaries),
-        f"failed ({len(failures)})",
-        *(f"  {f.name}: {f.reason}" for f in failures),
-        f"warnings ({len(builder.warnings)})",
-        *(f"  {w}" for w in builder.warnings),
-        "",
-        RUN_SECTION,
-        f"  built {builder.built}, from the cache {builder.cached}, failed {len(failures)} in {seconds:.1f} s",
-        f"  models loaded {counters['model_loads']}, CLIP window forwards {counters['clip_forwards']}, "
-        f"SAM image embeddings {counters['sam_embeds']}",
-        f"  files written {builder.written} (files already up to date are left alone)",
-        *(f"  {note}" for note in displaced),
-        *builder.log,
-        "seconds per stage, images built in this run",
-        *(f"  {stage}: {total:.2f}" for stage, total in builder.stage_seconds.items()),
-    ]
-    return "\n".join(lines) + "\n"
 
 
 def build_site(

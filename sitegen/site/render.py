@@ -1,7 +1,7 @@
 """Jinja rendering: one environment, HTML autoescaping and JSON that is safe in ``<script>``.
 
-Nothing here knows what a page contains: ``pages.py`` builds the contexts, this module turns
-a template and a context into a string.
+Nothing here knows what a page contains: the page modules (``image_page``, ``index_page``, ...)
+build the contexts, this module turns a template and a context into a string.
 """
 
 from __future__ import annotations

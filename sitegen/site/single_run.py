@@ -44,7 +44,8 @@ def single_run_files(
     """Every file of the run's output folder, as {relative path: bytes}."""
     from sitegen.figures import render_class_details, render_steps
     from sitegen.pipeline.data_files import data_files
-    from sitegen.site.pages import SiteInfo, run_files
+    from sitegen.site.run_page import run_files
+    from sitegen.site.summaries import SiteInfo
     from sitegen.site.render import make_environment
 
     vocabulary = result.vocabulary

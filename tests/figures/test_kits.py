@@ -13,21 +13,14 @@ import plotly.io as pio
 from PIL import Image
 
 from sitegen.figures.canvas import BANNER_RED, INK, ColourBar, Panel, _row_spans, compose, text_width, wrap_text
-from sitegen.figures.interactive import (
-    HOVER_VALUE_BUDGET,
-    NO_TEMPLATE,
-    _block_counts,
-    encode_indexed,
-    figure_json,
-    hover_grid,
-    labelled_cells,
-    mask_path,
-    relayout,
-    remember_last,
-    separate_stacked_images,
-)
+from sitegen.figures.hover import HOVER_VALUE_BUDGET, hover_grid, labelled_cells
+from sitegen.figures.memo import remember_last
+from sitegen.figures.outlines import _block_counts, mask_path
 from sitegen.figures.overlay import VIRIDIS, Frame, blend, colourise, display_scale, heatmap, outline, paint
 from sitegen.figures.palette import make_palette
+from sitegen.figures.picture_assets import encode_indexed
+from sitegen.figures.plotly_json import figure_json, relayout, separate_stacked_images
+from sitegen.figures.plotly_layout import NO_TEMPLATE
 from sitegen.figures.wording import count, listed, percent, span
 
 

@@ -13,7 +13,7 @@ from PIL import Image
 
 from sitegen.figures import STEPS, make_palette, render_step, render_steps
 from sitegen.figures.canvas import BANNER_HEIGHT, BANNER_RED, MAX_WIDTH, WHITE
-from sitegen.figures.interactive import HOVER_LONG_SIDE
+from sitegen.figures.hover import HOVER_LONG_SIDE
 from tests.synthetic import make_result
 
 SPEC_FILES = [

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from sitegen.site.build import BUILD_LOG, RUN_SECTION, BuildReport, build_site
+from sitegen.site.build import BUILD_LOG, build_site
+from sitegen.site.build_report import RUN_SECTION, BuildReport
 from sitegen.site.output import JOURNAL, LOCK, MANIFEST
 from tests.site.fake_models import MODELS, OPTIONS, VOCABULARY, FakeModels
 

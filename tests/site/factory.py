@@ -63,7 +63,7 @@ def make_results() -> list[PipelineResult]:
 
 def make_site_info(results: list[PipelineResult], random_weights: bool = True):
     from sitegen.figures import make_palette
-    from sitegen.site.pages import SiteInfo
+    from sitegen.site.summaries import SiteInfo
     from sitegen.site.slugs import unique_slugs
 
     first = results[0]
@@ -87,7 +87,9 @@ def found_classes(result: PipelineResult) -> list[int]:
 def build_site(results: list[PipelineResult], site, env, details_for_first: bool = True) -> dict[str, bytes]:
     """Every file of a site, made as the build loop makes them (slugs, summaries, pages)."""
     from sitegen.figures import render_class_details, render_steps
-    from sitegen.site.pages import Failure, image_files, site_files, summarize_image
+    from sitegen.site.image_page import image_files
+    from sitegen.site.index_page import site_files
+    from sitegen.site.summaries import Failure, summarize_image
     from sitegen.site.slugs import unique_slugs
 
     slugs = unique_slugs([r.image.name for r in results])
@@ -118,7 +120,7 @@ def build_run(result: PipelineResult, site, env) -> dict[str, bytes]:
     """``sitegen run``'s files for one image, with the data files the caller adds."""
     from sitegen.figures import render_class_details, render_steps
     from sitegen.pipeline.data_files import data_files
-    from sitegen.site.pages import run_files
+    from sitegen.site.run_page import run_files
 
     details = [render_class_details(result, site.palette, c) for c in found_classes(result)]
     files = run_files(result, render_steps(result, site.palette), site, env, details)

@@ -12,7 +12,8 @@ from sitegen.errors import OutputError, SitegenError
 from sitegen.models.windows import resized_size, sliding_windows
 from sitegen.options import ModelOptions
 from sitegen.records import ClassSpec, Vocabulary
-from sitegen.site.build import BUILD_LOG, build_site, find_images, summary_table
+from sitegen.site.build import BUILD_LOG, build_site, find_images
+from sitegen.site.build_report import summary_table
 from sitegen.site.output import MANIFEST, OutputFolder
 from tests.site.build_support import build, comparable, snapshot, write_good_images
 from tests.site.fake_models import MODELS, OPTIONS, VOCABULARY, FakeModels

@@ -14,11 +14,13 @@ import pytest
 from PIL import Image
 
 from sitegen.errors import SitegenError
-from sitegen.site import pages
 from sitegen.site.assets import static_files
-from sitegen.site.pages import ImageSummary, summarize_image
+from sitegen.site.figures_bundle import figures_script
+from sitegen.site.image_page import image_files
+from sitegen.site.page_context import RANDOM_WEIGHTS_WARNING, file_size_text
 from sitegen.site.render import script_json
 from sitegen.site.slugs import MAX_SLUG_LENGTH, WINDOWS_RESERVED, slugify, unique_slugs
+from sitegen.site.summaries import ImageSummary, SiteInfo, summarize_image
 from tests.site.factory import CLASS_NAMES, FAILURE_REASON, SCRIPT_FILE, build_run, found_classes
 from tests.site.html_scan import resolve, scan
 
@@ -272,10 +274,10 @@ def test_every_page_has_lang_title_viewport_and_skip_link(site, run_output):
 
 def test_random_weights_banner_on_every_page_and_only_then(results, site, site_info, env):
     for page in (p for p in site if p.endswith(".html")):
-        assert pages.RANDOM_WEIGHTS_WARNING in _text(site[page]), page
-    trained = pages.SiteInfo(**{**site_info.__dict__, "random_weights": False})
+        assert RANDOM_WEIGHTS_WARNING in _text(site[page]), page
+    trained = SiteInfo(**{**site_info.__dict__, "random_weights": False})
     run = build_run(results[0], trained, env)
-    assert pages.RANDOM_WEIGHTS_WARNING not in _text(run["index.html"])
+    assert RANDOM_WEIGHTS_WARNING not in _text(run["index.html"])
 
 
 def test_index_lists_images_classes_counts_and_failures(site, results):
@@ -338,7 +340,7 @@ def test_assets_are_shared_when_equal_and_kept_apart_when_not(results, site_info
         figure = {"data": [], "layout": {"images": [{"source": f"asset:{name}", "x": 0, "y": 0}]}}
         steps.append(dataclasses.replace(step, figure=figure, assets={name: data}))
     summary = summarize_image(result, "empty-png", site_info)
-    files = pages.image_files(result, steps, summary, None, None, site_info, env)
+    files = image_files(result, steps, summary, None, None, site_info, env)
     assets = {path: data for path, data in files.items() if "/assets/" in path}
     assert sorted(assets.values()) == sorted([red, blue])
     figures = _figures(files["images/empty-png/figures.js"])
@@ -358,7 +360,7 @@ def test_figures_js_writes_repeated_values_once_and_they_expand_back():
         "b": {"data": [{"z": grid, "x": small, "name": "b"}], "layout": {"shapes": [{"path": outline, "opacity": 0}]}},
         "c": {"data": [], "layout": {"shapes": [{"path": outline, "opacity": 0}], "title": {"text": "<b>"}}},
     }
-    js = pages.figures_script(figures)
+    js = figures_script(figures)
     bundle = _bundle(js)
     assert _figures(js) == figures
     text = js.decode("utf-8")
@@ -380,7 +382,7 @@ def test_the_static_figure_link_says_how_big_the_png_is(site):
     sizes = re.findall(r"Static figure \(PNG, ([\d.]+ (?:kB|MB|bytes)), ready for a paper\)", text)
     assert len(sizes) == 18
     first = len(site["images/alpha-png/steps/01_raw_image.png"])
-    assert sizes[0] == pages._file_size(first)
+    assert sizes[0] == file_size_text(first)
 
 
 def test_a_figure_naming_an_asset_it_did_not_render_is_refused(results, site_info, env):
@@ -392,4 +394,4 @@ def test_a_figure_naming_an_asset_it_did_not_render_is_refused(results, site_inf
     steps[4] = dataclasses.replace(steps[4], figure=broken, assets={})
     summary = summarize_image(result, "empty-png", site_info)
     with pytest.raises(SitegenError, match="'missing'"):
-        pages.image_files(result, steps, summary, None, None, site_info, env)
+        image_files(result, steps, summary, None, None, site_info, env)

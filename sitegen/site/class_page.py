@@ -1,0 +1,53 @@
+"""The page of one vocabulary class: every image that has it, and its region statistics."""
+
+from __future__ import annotations
+
+from sitegen.site.page_context import base_context, class_link
+from sitegen.site.paths import class_page_path, relative_href
+from sitegen.site.render import render_page
+from sitegen.site.summaries import ImageSummary, SiteInfo
+
+
+def class_page(index: int, summaries: list[ImageSummary], site: SiteInfo, env) -> tuple[str, str]:
+    """(path, HTML) of the page of vocabulary class ``index``: the images that have it and those that do not."""
+    spec = site.vocabulary.classes[index]
+    page = class_page_path(site.class_slugs[index])
+    found, missing = [], []
+    for summary in summaries:
+        cls = summary.classes[index]
+        record = {
+            "name": summary.name,
+            "href": relative_href(page, summary.page),
+            "prompts": cls.prompts,
+            "masks": cls.masks,
+            "area": cls.area,
+            "mean_confidence": cls.mean_confidence,
+            "regions": len(cls.region_areas),
+        }
+        if cls.found:
+            record["confidence_thumbnail"] = relative_href(page, cls.confidence_thumbnail)
+            record["mask_thumbnail"] = relative_href(page, cls.mask_thumbnail)
+            record["width"], record["height"] = summary.width, summary.height
+            found.append(record)
+        else:
+            missing.append(record)
+    distributions = {
+        "name": spec.name,
+        "colour": site.palette.hex(index),
+        "areas": [a for s in summaries for a in s.classes[index].region_areas],
+        "confidences": [c for s in summaries for c in s.classes[index].region_confidences],
+    }
+    context = {
+        **base_context(site, page, spec.name),
+        "cls": {**class_link(site, index, page), "queries": list(spec.queries)},
+        "found": found,
+        "missing": missing,
+        "distributions": distributions,
+        "totals": {
+            "images": len(summaries),
+            "masks": sum(r["masks"] for r in found),
+            "prompts": sum(r["prompts"] for r in found + missing),
+            "regions": len(distributions["areas"]),
+        },
+    }
+    return page, render_page(env, "class.html", context)

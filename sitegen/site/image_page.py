@@ -1,0 +1,75 @@
+"""The page of one image in a site: its step viewer, thumbnails, data downloads and neighbours."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sitegen.records import PipelineResult
+from sitegen.site.page_context import class_link, download_link, result_context
+from sitegen.site.paths import check_site_paths, image_folder, relative_href
+from sitegen.site.render import render_page
+from sitegen.site.summaries import ImageSummary, SiteInfo
+from sitegen.site.viewer import step_viewer
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from sitegen.figures import ClassDetails, RenderedStep
+
+
+def _neighbour(summary: ImageSummary | None, page: str) -> dict | None:
+    return None if summary is None else {"name": summary.name, "href": relative_href(page, summary.page)}
+
+
+def image_files(
+    result: PipelineResult,
+    steps: list[RenderedStep],
+    summary: ImageSummary,
+    previous: ImageSummary | None,
+    next: ImageSummary | None,
+    site: SiteInfo,
+    env: jinja2.Environment,
+    class_details: list[ClassDetails] | None = None,
+) -> dict[str, bytes]:
+    """Every file of one image: its viewer page, figures, thumbnails and data downloads."""
+    from sitegen.figures import render_class_thumbnails, render_thumbnail
+    from sitegen.pipeline.data_files import (
+        compact_probabilities_npz,
+        prompts_record,
+        statistics,
+        to_json_bytes,
+    )
+
+    page = summary.page
+    folder = image_folder(summary.slug)
+    files, viewer = step_viewer(result, steps, class_details, site, folder, page, link_classes=True)
+    files[summary.thumbnail] = render_thumbnail(result, site.palette)
+    for cls in summary.classes:
+        if cls.found:
+            thumbnails = render_class_thumbnails(result, site.palette, cls.index)
+            files[cls.confidence_thumbnail] = thumbnails["confidence"]
+            files[cls.mask_thumbnail] = thumbnails["mask"]
+
+    stats = statistics(result)
+    data_files = {
+        "probabilities.npz": compact_probabilities_npz(result),
+        "prompts.json": to_json_bytes(prompts_record(result)),
+        "statistics.json": to_json_bytes(stats),
+    }
+    downloads = []
+    for name, data in data_files.items():
+        path = f"{folder}/data/{name}"
+        files[path] = data
+        downloads.append(download_link(name, relative_href(page, path), len(data)))
+
+    context = {
+        **result_context(result, stats, site, page, link_classes=True),
+        **viewer,
+        "found": [class_link(site, c.index, page) for c in summary.classes if c.found],
+        "index_href": relative_href(page, "index.html"),
+        "previous": _neighbour(previous, page),
+        "next": _neighbour(next, page),
+        "downloads": downloads,
+    }
+    files[page] = render_page(env, "image.html", context).encode("utf-8")
+    return check_site_paths(files)

@@ -1,0 +1,78 @@
+"""The site's index page (a card per image, a row per class), and the site-wide files with it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sitegen.site.assets import static_files
+from sitegen.site.class_page import class_page
+from sitegen.site.page_context import base_context, class_link, fact_rows
+from sitegen.site.paths import check_site_paths, relative_href
+from sitegen.site.render import render_page
+from sitegen.site.summaries import Failure, ImageSummary, SiteInfo
+
+if TYPE_CHECKING:
+    import jinja2
+
+
+def _card(summary: ImageSummary, site: SiteInfo) -> dict:
+    page = "index.html"
+    found = [c for c in summary.classes if c.found]
+    return {
+        "name": summary.name,
+        "href": relative_href(page, summary.page),
+        "thumbnail": relative_href(page, summary.thumbnail),
+        "width": summary.width,
+        "height": summary.height,
+        "masks": summary.total_masks,
+        "class_indices": " ".join(str(c.index) for c in found),
+        "classes": [{**class_link(site, c.index, page), "masks": c.masks} for c in found],
+    }
+
+
+def index_page(
+    summaries: list[ImageSummary], failures: list[Failure], site: SiteInfo, env, build_facts: dict
+) -> str:
+    """The index page's HTML: a card per image, a row per class, the failures and the build's facts."""
+    page = "index.html"
+    class_rows = []
+    for i in range(len(site.vocabulary)):
+        found = [s for s in summaries if s.classes[i].found]
+        class_rows.append(
+            {
+                **class_link(site, i, page),
+                "images": len(found),
+                "masks": sum(s.classes[i].masks for s in summaries),
+            }
+        )
+    context = {
+        **base_context(site, page, site.title),
+        "cards": [_card(s, site) for s in summaries],
+        "classes": class_rows,
+        "failures": failures,
+        "totals": {
+            "images": len(summaries),
+            "failed": len(failures),
+            "classes": len(site.vocabulary),
+            "masks": sum(s.total_masks for s in summaries),
+            "prompts": sum(s.total_prompts for s in summaries),
+        },
+        "build_facts": fact_rows(build_facts),
+    }
+    return render_page(env, "index.html", context)
+
+
+def site_files(
+    summaries: list[ImageSummary],
+    failures: list[Failure],
+    site: SiteInfo,
+    env: jinja2.Environment,
+    build_facts: dict,
+) -> dict[str, bytes]:
+    """The site-wide files: index, one page per class, the shared static files."""
+    files = static_files()
+    files["index.html"] = index_page(summaries, failures, site, env, build_facts).encode("utf-8")
+    for index in range(len(site.vocabulary)):
+        page, html = class_page(index, summaries, site, env)
+        files[page] = html.encode("utf-8")
+    return check_site_paths(files)

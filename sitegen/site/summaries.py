@@ -1,0 +1,159 @@
+"""The records pages are built from: the site's shared settings and a small summary per image.
+
+``SiteInfo`` is what every page of one site shares; ``ImageSummary`` (with a ``ClassSummary`` per
+vocabulary class) is what the index and the class pages need about one image, made by
+``summarize_image`` and small enough to keep hundreds; ``Failure`` is an image that got no page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+from sitegen.options import ModelOptions, PipelineOptions
+from sitegen.records import PipelineResult, Vocabulary
+from sitegen.site.paths import image_folder, image_page_path
+from sitegen.site.slugs import unique_slugs
+
+if TYPE_CHECKING:
+    from sitegen.figures import Palette
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """What every page of one site shares: the run's configuration and the class colours."""
+
+    title: str
+    vocabulary: Vocabulary
+    palette: Palette
+    options: PipelineOptions
+    models: ModelOptions
+    random_weights: bool
+    version: str
+    class_slugs: tuple[str, ...]
+
+    @classmethod
+    def create(
+        cls, title: str, vocabulary: Vocabulary, options: PipelineOptions, models: ModelOptions
+    ) -> SiteInfo:
+        """The site record of a run: palette, class slugs and version derived from its inputs."""
+        from sitegen import __version__
+        from sitegen.figures import make_palette
+
+        return cls(
+            title=title,
+            vocabulary=vocabulary,
+            palette=make_palette(len(vocabulary)),
+            options=options,
+            models=models,
+            random_weights=models.random_weights,
+            version=__version__,
+            class_slugs=tuple(unique_slugs(vocabulary.names)),
+        )
+
+
+@dataclass(frozen=True)
+class ClassSummary:
+    """One class in one image, as the index and the class pages show it.
+
+    ``area`` counts the class's pixels in the final map; ``mean_confidence`` is the mean winning
+    probability over its SCLIP argmax pixels (None when SCLIP never picked it).
+    ``region_areas`` and ``region_confidences`` describe the regions that passed the size filter.
+    Thumbnail paths are relative to the site root and exist only for found classes.
+    """
+
+    index: int
+    prompts: int
+    masks: int
+    area: int
+    mean_confidence: float | None
+    region_areas: tuple[int, ...]
+    region_confidences: tuple[float, ...]
+    confidence_thumbnail: str | None
+    mask_thumbnail: str | None
+
+    @property
+    def found(self) -> bool:
+        """SAM kept at least one mask for this class."""
+        return self.masks > 0
+
+
+@dataclass(frozen=True)
+class ImageSummary:
+    """What the index and the class pages need about one image, small enough to keep hundreds.
+
+    Paths are relative to the site root. ``classes[i]`` describes vocabulary class ``i``.
+    """
+
+    name: str
+    slug: str
+    page: str
+    thumbnail: str
+    width: int
+    height: int
+    total_masks: int
+    total_prompts: int
+    random_weights: bool
+    classes: tuple[ClassSummary, ...]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ImageSummary:
+        classes = tuple(
+            ClassSummary(
+                **{
+                    **row,
+                    "region_areas": tuple(row["region_areas"]),
+                    "region_confidences": tuple(row["region_confidences"]),
+                }
+            )
+            for row in data["classes"]
+        )
+        return cls(**{**data, "classes": classes})
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An image that could not be processed, and the one-line reason."""
+
+    name: str
+    reason: str
+
+
+def summarize_image(result: PipelineResult, slug: str, site: SiteInfo) -> ImageSummary:
+    """The per-image record the index and the class pages are built from."""
+    from sitegen.pipeline.data_files import class_statistics
+
+    folder = image_folder(slug)
+    classes = []
+    for row in class_statistics(result):
+        i = row["index"]
+        regions = [r for r in result.size_filter.kept if r.class_index == i]
+        found = row["masks_kept"] > 0
+        classes.append(
+            ClassSummary(
+                index=i,
+                prompts=row["prompts"],
+                masks=row["masks_kept"],
+                area=row["final_pixels"],
+                mean_confidence=row["mean_confidence"],
+                region_areas=tuple(int(r.size) for r in regions),
+                region_confidences=tuple(round(float(r.confidence), 4) for r in regions),
+                confidence_thumbnail=f"{folder}/class_{i}_confidence.jpg" if found else None,
+                mask_thumbnail=f"{folder}/class_{i}_mask.jpg" if found else None,
+            )
+        )
+    return ImageSummary(
+        name=result.image.name,
+        slug=slug,
+        page=image_page_path(slug),
+        thumbnail=f"{folder}/thumb.jpg",
+        width=result.image.width,
+        height=result.image.height,
+        total_masks=sum(c.masks for c in classes),
+        total_prompts=sum(c.prompts for c in classes),
+        random_weights=result.models.random_weights,
+        classes=tuple(classes),
+    )
