@@ -17,14 +17,11 @@ class StepInfo:
         ``05_confidence_maps``: the PNG's file stem (SPEC section 5) and the step's id in links.
     title : str
         Short human title.
-    interactive : bool
-        Whether the step comes with a Plotly figure (every step of SPEC section 4 does).
     """
 
     number: int
     slug: str
     title: str
-    interactive: bool = True
 
 
 @dataclass(frozen=True)

@@ -84,11 +84,6 @@ class SamPredictor:
         self._image_size = (int(rgb.shape[0]), int(rgb.shape[1]))
         self.embed_count += 1
 
-    def reset(self) -> None:
-        """Forget the embedded image (``predict`` then needs a new ``set_image``)."""
-        self._predictor.reset_predictor()
-        self._image_size = None
-
     @torch.inference_mode()
     def predict(
         self,

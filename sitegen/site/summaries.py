@@ -7,7 +7,7 @@ vocabulary class) is what the index and the class pages need about one image, ma
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sitegen.options import ModelOptions, PipelineOptions
@@ -95,23 +95,6 @@ class ImageSummary:
     total_prompts: int
     random_weights: bool
     classes: tuple[ClassSummary, ...]
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> ImageSummary:
-        classes = tuple(
-            ClassSummary(
-                **{
-                    **row,
-                    "region_areas": tuple(row["region_areas"]),
-                    "region_confidences": tuple(row["region_confidences"]),
-                }
-            )
-            for row in data["classes"]
-        )
-        return cls(**{**data, "classes": classes})
 
 
 @dataclass(frozen=True)

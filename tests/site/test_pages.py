@@ -20,7 +20,7 @@ from sitegen.site.image_page import image_files
 from sitegen.site.page_context import RANDOM_WEIGHTS_WARNING, file_size_text
 from sitegen.site.render import script_json
 from sitegen.site.slugs import MAX_SLUG_LENGTH, WINDOWS_RESERVED, slugify, unique_slugs
-from sitegen.site.summaries import ImageSummary, SiteInfo, summarize_image
+from sitegen.site.summaries import SiteInfo, summarize_image
 from tests.site.factory import CLASS_NAMES, FAILURE_REASON, SCRIPT_FILE, build_run, found_classes
 from tests.site.html_scan import resolve, scan
 
@@ -140,11 +140,6 @@ def test_summary_counts_match_the_result(results, site_info):
     assert (summary.page, summary.thumbnail) == ("images/alpha-png.html", "images/alpha-png/thumb.jpg")
     assert summary.classes[0].mask_thumbnail == "images/alpha-png/class_0_mask.jpg"
     assert (summary.width, summary.height) == (640, 480)
-
-
-def test_summary_survives_json(results, site_info):
-    summary = summarize_image(results[1], "x", site_info)
-    assert ImageSummary.from_dict(json.loads(json.dumps(summary.to_dict()))) == summary
 
 
 def test_summary_of_an_image_without_masks_has_no_thumbnails(results, site_info):
