@@ -1,4 +1,8 @@
-"""The examples in the stage docstrings are part of the documentation; keep them true."""
+"""The stage modules keep worked examples in their docstrings.
+
+The examples themselves run once, through pytest's ``--doctest-modules`` over ``sitegen/``
+(pyproject.toml); this only checks that every stage still has some to run.
+"""
 
 import doctest
 import importlib
@@ -22,8 +26,7 @@ MODULES = [
 
 
 @pytest.mark.parametrize("name", MODULES)
-def test_docstring_examples(name):
+def test_stage_module_has_docstring_examples(name):
     module = importlib.import_module(f"sitegen.pipeline.{name}")
-    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0
-    assert result.attempted > 0
+    examples = sum(len(test.examples) for test in doctest.DocTestFinder().find(module))
+    assert examples > 0, f"sitegen.pipeline.{name} lost its docstring examples"
