@@ -26,6 +26,14 @@ MAX_UPSAMPLE_BYTES = 512 * 2**20
 #: 46 at 4, 74 at 32). A GPU wants large batches.
 CPU_PROMPT_BATCH = 2
 GPU_PROMPT_BATCH = 32
+#: The private methods of sam2's ``SAM2ImagePredictor`` that ``SamPredictor._decode`` calls, and
+#: the leading parameters it passes them (as in sam2 1.1.0). pyproject.toml bounds sam2 to the
+#: tested 1.1 releases and tests/models/test_sam.py checks these signatures against the
+#: installed sam2, so a release that reshapes them fails there, with a message, not in a build.
+SAM2_PRIVATE_CALLS = {
+    "_prep_prompts": ("point_coords", "point_labels", "box", "mask_logits", "normalize_coords"),
+    "_predict": ("point_coords", "point_labels", "boxes", "mask_input", "multimask_output"),
+}
 
 
 def load_sam(options: ModelOptions, device: str) -> SamPredictor:
@@ -147,7 +155,8 @@ class SamPredictor:
         """One decoder call for (B, N, 2) coords and (B, N) labels: (B, 3, H, W) bool, (B, 3).
 
         Goes below ``SAM2ImagePredictor.predict``, which would turn the boolean masks into
-        float32 arrays (four times the memory of the batch).
+        float32 arrays (four times the memory of the batch), to its private methods
+        (``SAM2_PRIVATE_CALLS``).
         """
         predictor = self._predictor
         _, coords_t, labels_t, _ = predictor._prep_prompts(coords, labels, None, None, normalize_coords=True)

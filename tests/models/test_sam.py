@@ -1,11 +1,14 @@
 """SAM 2 batched point prompts against one call per prompt on a random-weight SAM 2 model."""
 
+import importlib.metadata
+import inspect
+
 import numpy as np
 import pytest
 import torch
 
 from sitegen.errors import ImageError, SitegenError
-from sitegen.models.sam import load_sam
+from sitegen.models.sam import SAM2_PRIVATE_CALLS, load_sam
 from sitegen.options import ModelOptions
 
 HEIGHT, WIDTH = 96, 128
@@ -34,6 +37,43 @@ PROMPTS = [
     (np.array([[60, 30], [64, 50]], np.float32), np.array([1, 1], np.int32)),
     (np.array([[0, 0]], np.float32), np.array([1], np.int32)),
 ]
+
+
+def private_api_changes(predictor_class: type) -> list[str]:
+    """What differs between ``predictor_class`` and the private SAM 2 methods sitegen calls."""
+    changes = []
+    for name, expected in SAM2_PRIVATE_CALLS.items():
+        method = getattr(predictor_class, name, None)
+        if method is None:
+            changes.append(f"{name} is gone")
+            continue
+        found = tuple(inspect.signature(method).parameters)[1 : len(expected) + 1]  # after self
+        if found != expected:
+            changes.append(f"{name}{found} instead of {name}{expected}")
+    return changes
+
+
+def test_the_private_sam2_methods_sitegen_calls_keep_their_signatures():
+    from sam2.sam2_image_predictor import SAM2ImagePredictor
+
+    changes = private_api_changes(SAM2ImagePredictor)
+    assert not changes, (
+        f"sam2 {importlib.metadata.version('sam2')} changed the private predictor API that "
+        f"sitegen.models.sam.SamPredictor._decode calls: {'; '.join(changes)}. Adapt _decode and "
+        "SAM2_PRIVATE_CALLS, or keep pyproject.toml's sam2 bound to the tested releases."
+    )
+
+
+def test_a_reshaped_private_api_is_noticed():
+    class Renamed:
+        def _prep_prompts(self, coords, labels, box, mask_logits, normalize_coords):
+            pass
+
+    assert private_api_changes(Renamed) == [
+        "_prep_prompts('coords', 'labels', 'box', 'mask_logits', 'normalize_coords') instead of "
+        "_prep_prompts('point_coords', 'point_labels', 'box', 'mask_logits', 'normalize_coords')",
+        "_predict is gone",
+    ]
 
 
 def test_batched_prompts_equal_one_call_per_prompt(sam):
