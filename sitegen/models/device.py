@@ -25,3 +25,12 @@ def resolve_device(name: str) -> str:
     if name not in ("cpu", "cuda"):
         raise OptionsError(f"--device: must be one of auto, cpu, cuda, got {name!r}")
     return name
+
+
+def limit_cpu_threads(count: int) -> None:
+    """Let torch use at most ``count`` threads in this process (at least one).
+
+    Several workers on one machine (Ray actors) each get their share of the cores, so that
+    together they do not run more threads than there are cores.
+    """
+    torch.set_num_threads(max(1, int(count)))

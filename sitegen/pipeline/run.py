@@ -4,6 +4,8 @@ Model work is kept apart from the pure stages so a cache can stand in for it:
 ``compute_similarity`` is the CLIP forward (stage 3's expensive half) and ``run_stages``
 everything after it, which touches SAM 2 only when some region produced a prompt.
 Models come from ``LazyModels``, which loads each model on first use, once per build.
+``compute_image`` is one image's model work as a build hands it out (an ``ImageTask`` in, a
+``ComputedImage`` out): a local build and every Ray worker call it, so both compute the same bytes.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import gc
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -198,7 +201,70 @@ def run_image(
     text_embeddings: np.ndarray,
 ) -> PipelineResult:
     """All stages on one image, no cache: what ``sitegen run`` and the benchmark call."""
+    job = ImageJob(vocabulary, options, tuple(prompt_templates))
+    return compute_image(ImageTask(0, image, None, text_embeddings), job, models).result
+
+
+@dataclass(frozen=True)
+class ImageJob:
+    """What every image of one build shares: the classes, the options and the prompt templates."""
+
+    vocabulary: Vocabulary
+    options: PipelineOptions
+    prompt_templates: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ImageTask:
+    """One image's model work, as the build's driver hands it to whoever computes it.
+
+    Attributes
+    ----------
+    index : int
+        The image's position in the build's sorted input (results are matched back by it).
+    image : LoadedImage
+        The decoded image.
+    similarity : DenseSimilarity or None
+        The CLIP output from the cache; None when CLIP must run.
+    text_embeddings : ndarray of shape (Q, D), dtype float32, or None
+        The queries' text embeddings; needed (and given) only when ``similarity`` is None.
+    """
+
+    index: int
+    image: LoadedImage
+    similarity: DenseSimilarity | None
+    text_embeddings: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class ComputedImage:
+    """What ``compute_image`` returns to the driver, which caches both parts.
+
+    ``result.timings`` holds the seconds of every stage run here, ``clip_windows`` included when
+    CLIP ran; ``similarity`` is the CLIP output computed here (None when it came with the task).
+    """
+
+    index: int
+    result: PipelineResult
+    similarity: DenseSimilarity | None
+
+
+def compute_image(task: ImageTask, job: ImageJob, models: LazyModels) -> ComputedImage:
+    """The model work of one image: CLIP (unless its output came along), then stages 3 to 12.
+
+    The one function that both a local build and a Ray worker call, so the two compute the same
+    bytes. It reads and writes no cache: the driver looks entries up before and stores the
+    returned ones after.
+    """
     timings: dict[str, float] = {}
-    with timed(timings, "clip_windows"):
-        similarity = compute_similarity(models, image, text_embeddings, options)
-    return run_stages(image, vocabulary, similarity, models, options, prompt_templates, timings)
+    similarity = task.similarity
+    computed = None
+    if similarity is None:
+        if task.text_embeddings is None:
+            raise ValueError(f"{task.image.name}: no CLIP output and no text embeddings to compute it with")
+        with timed(timings, "clip_windows"):
+            similarity = computed = compute_similarity(models, task.image, task.text_embeddings, job.options)
+    result = run_stages(
+        task.image, job.vocabulary, similarity, models, job.options, job.prompt_templates, timings
+    )
+    return ComputedImage(index=task.index, result=result, similarity=computed)
