@@ -7,6 +7,7 @@ is instant. Every ``SitegenError`` is printed as one line and exits 1; no traceb
 
 import functools
 import inspect
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Literal, Optional
@@ -16,13 +17,14 @@ import typer
 from typer.core import TyperCommand
 
 from sitegen import __version__
-from sitegen.errors import SitegenError
+from sitegen.errors import OptionsError, SitegenError
 from sitegen.options import DEVICES, PROMPT_MODES, PROMPT_TEMPLATE_SETS, ModelOptions, PipelineOptions
 
 SCLIP = "SCLIP dense prediction"
 REGIONS = "Regions and prompts"
 MODELS = "Models and weights"
 OUTPUT = "Output"
+MACHINES = "More than one machine"
 
 app = typer.Typer(
     help="Run CLIP-guided SAM 2 segmentation on images and publish a site that explains every step.",
@@ -193,36 +195,74 @@ def build(
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 1 when any image failed (by default failures are listed and the exit code is 0).", rich_help_panel=OUTPUT)
     ] = False,
+    executor: Annotated[
+        Literal["local", "ray"], typer.Option(help="Where images are computed: this process, or Ray actors.", rich_help_panel=MACHINES)
+    ] = "local",
+    ray_address: Annotated[
+        Optional[str], typer.Option(help="A running Ray cluster (HOST:6379, ray://HOST:10001, auto); default: a local one.", rich_help_panel=MACHINES)
+    ] = None,
+    ray_workers: Annotated[
+        Optional[int], typer.Option(help="Ray workers holding the models [default: one per node, or per G GPUs].", rich_help_panel=MACHINES)
+    ] = None,
+    ray_gpus_per_worker: Annotated[
+        float, typer.Option(help="GPUs per Ray worker (G); 0 makes CPU workers.", rich_help_panel=MACHINES)
+    ] = 0.0,
+    shard: Annotated[
+        Optional[str], typer.Option(help="K/N: compute shard K of N (image i goes to shard i mod N) into --cache-dir and write no pages [default: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT].", rich_help_panel=MACHINES)
+    ] = None,
+    shard_count: Annotated[
+        Optional[int], typer.Option(help="N, the number of shards, with K from $JOB_COMPLETION_INDEX (Kubernetes Indexed Job).", rich_help_panel=MACHINES)
+    ] = None,
 ) -> None:
     """Build the multi-page site for every image in IMAGES_DIR."""
     from rich.console import Console
 
+    from sitegen.distributed.executors import ExecutorSettings, open_executor
+    from sitegen.distributed.shards import shard_from_environment
     from sitegen.site.build import build_site
     from sitegen.site.build_report import summary_table
-    from sitegen.site.cache import default_cache_dir
+    from sitegen.site.cache import CACHE_ENV, default_cache_dir
 
     console = Console(stderr=True, quiet=flags["quiet"])
     try:
+        settings = ExecutorSettings(executor, ray_address, ray_workers, ray_gpus_per_worker)
+        part = shard_from_environment(shard, shard_count)
+        if part is not None and settings.kind == "ray":
+            raise OptionsError(
+                f"--shard {part} computes one part of the images in this process; it cannot be combined "
+                "with --executor ray, which spreads the whole build by itself"
+            )
+        if part is not None and cache_dir is None and not os.environ.get(CACHE_ENV):
+            raise OptionsError(
+                f"--shard {part}: give the cache folder that every shard and the final build share, "
+                f"with --cache-dir (or ${CACHE_ENV})"
+            )
         vocab = read_vocabulary(vocabulary, vocab_file)
-        report = build_site(
-            images_dir,
-            vocab,
-            options,
-            models,
-            out,
-            cache_dir=cache_dir or default_cache_dir(),
-            force=force,
-            overwrite=flags["overwrite"],
-            per_class_details=flags["per_class_details"],
-            quiet=flags["quiet"],
-            console=console,
-        )
+        with open_executor(settings, models) as computer:
+            report = build_site(
+                images_dir,
+                vocab,
+                options,
+                models,
+                out,
+                cache_dir=cache_dir or default_cache_dir(),
+                force=force,
+                overwrite=flags["overwrite"],
+                per_class_details=flags["per_class_details"],
+                quiet=flags["quiet"],
+                console=console,
+                executor=computer,
+                shard=part,
+            )
     except SitegenError as error:
         fail(error)
     console.print(summary_table(report))
     for failure in report.failed:
         typer.echo(f"failed: {failure.name}: {failure.reason}", err=True)
-    console.print(f"Site written to {out / 'index.html'}")
+    if part is None:
+        console.print(f"Site written to {out / 'index.html'}")
+    else:
+        console.print(f"Shard {part} computed into {cache_dir or default_cache_dir()}; no pages written (the build without a shard writes the site)")
     if strict and report.failed:
         raise typer.Exit(code=1)
 

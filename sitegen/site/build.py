@@ -35,8 +35,10 @@ from pathlib import Path
 
 from rich.console import Console
 
+from sitegen.distributed.shards import Shard, shard_positions
 from sitegen.errors import OptionsError, OutputError, SitegenError, WeightsError
 from sitegen.options import ModelOptions, PipelineOptions
+from sitegen.pipeline.run import ComputedImage, ImageJob, ImageTask
 from sitegen.records import PipelineResult, Vocabulary
 from sitegen.site.build_report import BuildReport, build_log
 from sitegen.site.cache import ResultCache, clip_identity, model_identity
@@ -89,6 +91,23 @@ def failure_of(path: Path, error: Exception) -> Failure:
 
 
 @dataclass
+class _Prepared:
+    """One image after the driver's part of its work: decoded and looked up in the cache.
+
+    Exactly one of ``result`` (from the cache), ``task`` (model work for an executor) and
+    ``error`` (it cannot be used) is set.
+    """
+
+    path: Path
+    slug: str
+    key: str = ""
+    similarity_key: str = ""
+    result: PipelineResult | None = None
+    task: ImageTask | None = None
+    error: Exception | None = None
+
+
+@dataclass
 class _Pending:
     """An image whose result and figures are ready, waiting to learn its next neighbour."""
 
@@ -102,7 +121,7 @@ class _Pending:
 class _SiteBuilder:
     """The per-image work of one build and what it has learnt so far (see the module docstring)."""
 
-    def __init__(self, title, vocabulary, options, models, cache, lazy, folder, per_class_details, console, quiet):
+    def __init__(self, title, vocabulary, options, models, cache, executor, folder, per_class_details, console, quiet):
         from sitegen.models.prompt_templates import get_prompt_templates
         from sitegen.site.render import make_environment
 
@@ -110,12 +129,13 @@ class _SiteBuilder:
         self.options = options
         self.models = models
         self.cache = cache
-        self.lazy = lazy
+        self.executor = executor
         self.folder = folder
         self.per_class_details = per_class_details
         self.console = console
         self.quiet = quiet
         self.prompt_templates = get_prompt_templates(options.prompt_templates)
+        self.job = ImageJob(vocabulary, options, tuple(self.prompt_templates))
         self.model_identity = model_identity(models)
         self.clip_identity = clip_identity(models)
         self.site = SiteInfo.create(title, vocabulary, options, models)
@@ -131,16 +151,72 @@ class _SiteBuilder:
 
     # --- One image ------------------------------------------------------------------------------
 
-    def add(self, path: Path, slug: str) -> None:
-        """Compute (or fetch) one image's result and figures; publish the image before it."""
+    def prepare(self, index: int, path: Path, slug: str) -> _Prepared:
+        """Decode the image and look it up: its cached result, else the task that computes it.
+
+        The result cache is keyed by the image's bytes and everything that changes the result;
+        on a miss the CLIP output may still be cached (a threshold changed), and the text
+        embeddings are fetched (or encoded, once per build) only when CLIP must run.
+        """
+        from sitegen.pipeline.image import load_image
+
         try:
-            result, key = self._result(path)
+            image = load_image(path, self.options.max_pixels)
+            data = path.read_bytes()
+            key = self.cache.result_key(data, self.vocabulary, self.options, self.model_identity)
+            cached = self.cache.get_result(key)
+            if cached is not None:
+                self.cached += 1
+                self.log.append(f"  {image.name}: from the cache")
+                # Everything that changes the arrays is in the key; the descriptive fields (file name,
+                # its warnings, vocabulary line numbers, device) come from this run.
+                result = dataclasses.replace(cached, image=image, vocabulary=self.vocabulary, models=self.models, timings={})
+                return _Prepared(path, slug, key, result=result)
+            similarity_key = self.cache.similarity_key(
+                data, self.vocabulary.queries, self.options.dense_fields(), self.clip_identity
+            )
+            similarity = self.cache.get_similarity(similarity_key)
+            text = self._text() if similarity is None else None
+            return _Prepared(path, slug, key, similarity_key, task=ImageTask(index, image, similarity, text))
+        except RUN_ERRORS:
+            raise  # about the whole run (no weights, a bad option), not this image: stop, one message
+        except Exception as error:  # noqa: BLE001 -- one bad image never stops the build
+            return _Prepared(path, slug, error=error)
+
+    def store(self, prepared: _Prepared, outcome) -> None:
+        """Cache what a worker computed, as soon as it is back (so Ctrl-C keeps it); log its timings."""
+        if not isinstance(outcome, ComputedImage):
+            return
+        if outcome.similarity is not None:
+            self.cache.put_similarity(prepared.similarity_key, outcome.similarity)
+        self.cache.put_result(prepared.key, outcome.result)
+        self.built += 1
+        for stage, seconds in outcome.result.timings.items():
+            self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + seconds
+        clip_note = "" if "clip_windows" in outcome.result.timings else " (CLIP output from the cache)"
+        self.log.append(f"  {prepared.path.name}: built in {sum(outcome.result.timings.values()):.2f} s{clip_note}")
+
+    def add(self, prepared: _Prepared, outcome, *, pages: bool = True) -> None:
+        """One image's result (cached or computed) and its figures; publish the image before it.
+
+        Without ``pages`` (a shard) the figures only go to the cache.
+        """
+
+        path = prepared.path
+        try:
+            if prepared.error is not None:
+                raise prepared.error
+            if isinstance(outcome, Exception):
+                raise outcome
+            result = prepared.result or dataclasses.replace(outcome.result, models=self.models, timings={})
             self.warnings.extend(result.image.warnings)
             if not self.quiet:
                 for warning in result.image.warnings:
                     self.console.print(f"[yellow]warning:[/] {warning}")
-            steps, class_details = self._figures(result, key)
-            ready = _Pending(path, result, summarize_image(result, slug, self.site), steps, class_details)
+            steps, class_details = self._figures(result, prepared.key)
+            if not pages:
+                return
+            ready = _Pending(path, result, summarize_image(result, prepared.slug, self.site), steps, class_details)
         except RUN_ERRORS:
             raise  # about the whole run (no weights, a bad option), not this image: stop, one message
         except Exception as error:  # noqa: BLE001 -- one bad image never stops the build
@@ -172,43 +248,6 @@ class _SiteBuilder:
             self.console.print("".join(traceback.format_exception(error)).rstrip(), style="dim", markup=False)
         self.failures[path.name] = failure_of(path, error)
 
-    def _result(self, path: Path) -> tuple[PipelineResult, str]:
-        """The image's result and its cache key: cached, else from the cached CLIP output, else computed.
-
-        The cache keeps the timings; they are logged here and dropped from the returned record
-        (see the module docstring).
-        """
-        from sitegen.pipeline.image import load_image
-        from sitegen.pipeline.run import compute_similarity, run_stages, timed
-
-        image = load_image(path, self.options.max_pixels)
-        data = path.read_bytes()
-        key = self.cache.result_key(data, self.vocabulary, self.options, self.model_identity)
-        cached = self.cache.get_result(key)
-        if cached is not None:
-            self.cached += 1
-            self.log.append(f"  {image.name}: from the cache")
-            # Everything that changes the arrays is in the key; the descriptive fields (file name,
-            # its warnings, vocabulary line numbers, device) come from this run.
-            return dataclasses.replace(cached, image=image, vocabulary=self.vocabulary, models=self.models, timings={}), key
-        timings: dict[str, float] = {}
-        similarity_key = self.cache.similarity_key(
-            data, self.vocabulary.queries, self.options.dense_fields(), self.clip_identity
-        )
-        similarity = self.cache.get_similarity(similarity_key)
-        if similarity is None:
-            with timed(timings, "clip_windows"):
-                similarity = compute_similarity(self.lazy, image, self._text(), self.options)
-            self.cache.put_similarity(similarity_key, similarity)
-        result = run_stages(image, self.vocabulary, similarity, self.lazy, self.options, self.prompt_templates, timings)
-        self.cache.put_result(key, result)
-        self.built += 1
-        for stage, seconds in result.timings.items():
-            self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + seconds
-        clip_note = "" if "clip_windows" in timings else " (CLIP output from the cache)"
-        self.log.append(f"  {image.name}: built in {sum(result.timings.values()):.2f} s{clip_note}")
-        return dataclasses.replace(result, models=self.models, timings={}), key
-
     def _figures(self, result: PipelineResult, result_key: str) -> tuple[list, list | None]:
         """The rendered steps and, with per-class details, each class's views: cached or rendered."""
         from sitegen.figures import render_class_details, render_steps
@@ -233,7 +272,7 @@ class _SiteBuilder:
                 self.clip_identity,
                 self.prompt_templates,
                 self.vocabulary.queries,
-                lambda queries: self.lazy.clip.encode_queries(queries, self.prompt_templates),
+                lambda queries: self.executor.encode_queries(queries, self.prompt_templates),
             )
         return self._text_embeddings
 
@@ -268,8 +307,10 @@ def build_site(
     quiet: bool = False,
     console: Console | None = None,
     lazy_models=None,
+    executor=None,
+    shard: Shard | None = None,
 ) -> BuildReport:
-    """Build the site for every image in ``images_dir`` into ``out``.
+    """Build the site for every image in ``images_dir`` into ``out``, or compute one shard of it.
 
     Parameters
     ----------
@@ -281,6 +322,7 @@ def build_site(
     out : Path
         The site folder. Refused when it is (inside) ``images_dir``, when another build is
         writing to it, or when it holds files sitegen did not write and ``overwrite`` is False.
+        Not touched with ``shard``.
     cache_dir : Path
         The result cache (see ``sitegen.site.cache``).
     force : bool
@@ -294,17 +336,26 @@ def build_site(
     console : rich Console, optional
         Where progress goes; a stderr console by default.
     lazy_models : LazyModels, optional
-        The models to use (tests pass stand-ins); a new ``LazyModels(models)`` by default.
+        The models of the default local executor (tests pass stand-ins); ``LazyModels(models)``
+        by default.
+    executor : optional
+        Who computes the images (``sitegen.distributed.executors``, already open); a
+        ``LocalExecutor`` over ``lazy_models`` by default. The caller closes it.
+    shard : Shard, optional
+        Compute only this shard's images (``sitegen.distributed.shards``) into the cache,
+        figures included, and write no pages: a later build without a shard assembles the site.
 
     Returns
     -------
     BuildReport
+        For a shard, of its images only (``written`` is 0).
 
     Raises
     ------
     SitegenError
         Before any image is processed: no images, unusable output or cache folder.
     """
+    from sitegen.distributed.executors import LocalExecutor
     from sitegen.pipeline.run import LazyModels
     from sitegen.site.slugs import unique_slugs
 
@@ -316,26 +367,28 @@ def build_site(
         extensions = ", ".join(sorted(IMAGE_EXTENSIONS))
         raise SitegenError(f"no images in {images_dir} (looked for {extensions}); pass the folder that holds them")
     slugs = unique_slugs([path.name for path in found])
+    if executor is None:
+        executor = LocalExecutor(lazy_models if lazy_models is not None else LazyModels(models))
+    title = f"sitegen: {Path(images_dir).resolve().name}"
+    if shard is not None:
+        cache = ResultCache(cache_dir, refresh=force)
+        builder = _SiteBuilder(title, vocabulary, options, models, cache, executor, None, per_class_details, console, quiet)
+        return _compute_shard(builder, found, slugs, shard, start)
     output = OutputFolder(out, overwrite=overwrite, inputs=[images_dir])
     site_root = Path(out).resolve()
     if site_root == Path(cache_dir).resolve() or site_root in Path(cache_dir).resolve().parents:
         raise SitegenError(f"the cache folder {cache_dir} is inside the output folder {out}; pass a --cache-dir outside it")
     cache = ResultCache(cache_dir, refresh=force)
-    lazy = lazy_models if lazy_models is not None else LazyModels(models)
-    title = f"sitegen: {Path(images_dir).resolve().name}"
     with output as folder:
-        builder = _SiteBuilder(title, vocabulary, options, models, cache, lazy, folder, per_class_details, console, quiet)
+        builder = _SiteBuilder(title, vocabulary, options, models, cache, executor, folder, per_class_details, console, quiet)
         with make_progress(console, quiet) as progress:
-            task = progress.add_task("Building", total=len(found), current="")
-            for path, slug in zip(found, slugs):
-                progress.update(task, current=path.name)
-                builder.add(path, slug)
-                progress.advance(task)
-            progress.update(task, current="index and class pages")
+            bar = progress.add_task("Building", total=len(found), current="")
+            _run_images(builder, found, slugs, range(len(found)), progress, bar, pages=True)
+            progress.update(bar, current="index and class pages")
             builder.flush()
             failures = builder.write_site(found)
         displaced = [f"{relpath} was not written by sitegen: kept as {aside}" for relpath, aside in folder.displaced]
-        counters = lazy.counters()
+        counters = executor.counters()
         log = build_log(builder, failures, displaced, counters, started, time.perf_counter() - start)
         builder.written += folder.write(BUILD_LOG, log.encode("utf-8"))
         removed = folder.finish()
@@ -347,6 +400,47 @@ def build_site(
         warnings=builder.warnings + displaced,
         written=builder.written,
         removed=removed,
+        model_loads=counters["model_loads"],
+        clip_forwards=counters["clip_forwards"],
+        sam_embeds=counters["sam_embeds"],
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _run_images(builder: _SiteBuilder, found: list[Path], slugs: list[str], positions, progress, bar, *, pages: bool) -> None:
+    """The images at ``positions`` through the builder's executor, results taken in input order.
+
+    The bar advances as each image's result is known: from the cache or failing at once, or
+    when its task finishes on whichever worker ran it (which may be before earlier images).
+    """
+
+    def finished(prepared: _Prepared, outcome) -> None:
+        builder.store(prepared, outcome)
+        progress.update(bar, advance=1, current=prepared.path.name)
+
+    prepared = (builder.prepare(i, found[i], slugs[i]) for i in positions)
+    for image, outcome in builder.executor.in_order(prepared, lambda p: p.task, builder.job, finished):
+        if image.task is None:
+            progress.update(bar, advance=1, current=image.path.name)
+        builder.add(image, outcome, pages=pages)
+
+
+def _compute_shard(builder: _SiteBuilder, found: list[Path], slugs: list[str], shard: Shard, start: float) -> BuildReport:
+    """``--shard``: this shard's images into the cache (results and figures), no pages."""
+    positions = shard_positions(found, shard)
+    with make_progress(builder.console, builder.quiet) as progress:
+        bar = progress.add_task(f"Shard {shard}", total=len(positions), current="")
+        _run_images(builder, found, slugs, positions, progress, bar, pages=False)
+    order = {path.name: i for i, path in enumerate(found)}
+    counters = builder.executor.counters()
+    return BuildReport(
+        images=len(positions),
+        built=builder.built,
+        cached=builder.cached,
+        failed=sorted(builder.failures.values(), key=lambda f: order[f.name]),
+        warnings=builder.warnings,
+        written=0,
+        removed=[],
         model_loads=counters["model_loads"],
         clip_forwards=counters["clip_forwards"],
         sam_embeds=counters["sam_embeds"],
