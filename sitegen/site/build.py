@@ -8,6 +8,12 @@ image is known (a page links to its neighbours, and a failed image must not be l
 index, the class pages and ``build-log.txt`` come last, and ``OutputFolder.finish`` records the
 build and removes the pages of images that left the folder.
 
+The model work goes through an executor (``sitegen.distributed``): this process, or Ray workers.
+This process stays the driver either way: it decodes and looks up (``prepare``), caches what
+comes back as soon as it does (``store``), and takes the outcomes in input order for figures and
+pages (``add``). With a shard (``--shard K/N``) the same loop runs over the shard's images only,
+renders their figures into the cache and writes no pages.
+
 Only image files directly inside the folder count (``IMAGE_EXTENSIONS``, any case); hidden files
 and subfolders are skipped, so a folder of exports with a ``raw/`` subfolder builds what it shows.
 
@@ -201,7 +207,6 @@ class _SiteBuilder:
 
         Without ``pages`` (a shard) the figures only go to the cache.
         """
-
         path = prepared.path
         try:
             if prepared.error is not None:
