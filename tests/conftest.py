@@ -1,4 +1,5 @@
-"""Fixtures shared by the browser tests: Debian's Chromium driven by Playwright, from file://.
+"""Fixtures shared by the browser tests (Debian's Chromium driven by Playwright, from file://),
+and a guard that no test leaves the garbage collector frozen.
 
 No browser is ever downloaded. Chromium runs headless with the flags this machine needs
 (no sandbox as root, no background networking in a closed network).
@@ -6,6 +7,7 @@ No browser is ever downloaded. Chromium runs headless with the flags this machin
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +15,19 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]
+
+
+@pytest.fixture(autouse=True)
+def collector_not_left_frozen():
+    """Loading a model freezes what lives (``LazyModels``); whoever loads must release.
+
+    A frozen collector in the test process would keep every later test's garbage cycles alive
+    through the objects frozen with the models.
+    """
+    yield
+    frozen = gc.get_freeze_count()
+    gc.unfreeze()
+    assert frozen == 0, f"the test left {frozen} objects frozen: release the LazyModels it used"
 
 
 @pytest.fixture(scope="module")

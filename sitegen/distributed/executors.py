@@ -78,7 +78,7 @@ class LocalExecutor:
         return self
 
     def __exit__(self, *exc) -> None:
-        return None
+        self.models.release()  # undoes the gc.freeze of their loading (see LazyModels)
 
     def encode_queries(self, queries: Sequence[str], prompt_templates: Sequence[str]) -> np.ndarray:
         return self.models.clip.encode_queries(list(queries), tuple(prompt_templates))

@@ -25,12 +25,14 @@ class LazyModels:
     """CLIP and SAM 2, each loaded the first time a stage needs it.
 
     A rebuild whose results all come from the cache therefore never pays for loading a model.
-    ``loads`` counts the models actually loaded (tests and the build report read it).
+    ``loads`` counts the models actually loaded (tests and the build report read it). Whoever
+    makes one releases it when the run ends (``release``, or ``with LazyModels(...) as models``).
     """
 
     def __init__(self, models: ModelOptions):
         self.options = models
         self.loads = 0
+        self._frozen = False
         self._device: str | None = None
         self._clip = None
         self._sam = None
@@ -63,7 +65,25 @@ class LazyModels:
         """Count a load and keep what now lives for the build out of the collector's walks."""
         self.loads += 1
         _keep_out_of_collections()
+        self._frozen = True
         return model
+
+    def release(self) -> None:
+        """Drop the models and hand what was frozen at their loading back to the collector.
+
+        Undoes ``_keep_out_of_collections``, so the process (a test session, a notebook, a
+        second build) collects as it did before. A later use loads the models again.
+        """
+        self._clip = self._sam = None
+        if self._frozen:
+            gc.unfreeze()
+            self._frozen = False
+
+    def __enter__(self) -> LazyModels:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.release()
 
     def counters(self) -> dict[str, int]:
         """Model work done so far: loads, CLIP window forwards, text encodings, SAM embeddings."""

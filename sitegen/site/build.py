@@ -24,7 +24,7 @@ the site (``statistics.json`` and the dashboard) and go to ``build-log.txt`` wit
 what this particular run did.
 
 A bad image never stops the build: any error while handling one image (a ``SitegenError`` such as
-an undecodable file, or an unexpected exception) becomes a ``Failure`` with one line, listed on
+an undecodable file, running out of memory, or an unexpected exception) becomes a ``Failure`` with one line, listed on
 the index page, in the log and in the report. Only Ctrl-C (``KeyboardInterrupt``) and the errors
 that concern the whole run (``RUN_ERRORS``: missing weights, an option the models refuse) stop it.
 Whether failures change the exit code is the CLI's choice (``--strict``).
@@ -35,6 +35,7 @@ from __future__ import annotations
 import dataclasses
 import time
 import traceback
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -42,7 +43,7 @@ from pathlib import Path
 from rich.console import Console
 
 from sitegen.distributed.shards import Shard, shard_positions
-from sitegen.errors import OptionsError, OutputError, SitegenError, WeightsError
+from sitegen.errors import OUT_OF_MEMORY_ADVICE, OptionsError, OutputError, SitegenError, WeightsError, is_out_of_memory
 from sitegen.options import ModelOptions, PipelineOptions
 from sitegen.pipeline.run import ComputedImage, ImageJob, ImageTask
 from sitegen.records import PipelineResult, Vocabulary
@@ -86,10 +87,13 @@ def failure_of(path: Path, error: Exception) -> Failure:
     """One line for the index page: the file's name and the reason, without the folder's path.
 
     Pipeline messages start with the full path (right for a terminal); a published site names
-    the file only. An unexpected exception is a bug and says so.
+    the file only. Running out of memory says what reduces it; any other unexpected exception is
+    a bug and says so.
     """
     if isinstance(error, SitegenError):
         reason = str(error)
+    elif is_out_of_memory(error):
+        reason = f"out of memory ({type(error).__name__}): {OUT_OF_MEMORY_ADVICE}"
     else:
         reason = f"unexpected {type(error).__name__}: {error} (a bug in sitegen; please report it)"
     reason = reason.removeprefix(f"{path}: ").replace(str(path), path.name)
@@ -249,7 +253,7 @@ class _SiteBuilder:
         self.summaries.append(pending.summary)
 
     def _fail(self, path: Path, error: Exception) -> None:
-        if not isinstance(error, SitegenError) and not self.quiet:
+        if not isinstance(error, SitegenError) and not is_out_of_memory(error) and not self.quiet:
             self.console.print("".join(traceback.format_exception(error)).rstrip(), style="dim", markup=False)
         self.failures[path.name] = failure_of(path, error)
 
@@ -372,19 +376,23 @@ def build_site(
         extensions = ", ".join(sorted(IMAGE_EXTENSIONS))
         raise SitegenError(f"no images in {images_dir} (looked for {extensions}); pass the folder that holds them")
     slugs = unique_slugs([path.name for path in found])
+    # Models made here are released at the end, which undoes their gc.freeze (given ones, and an
+    # executor's, belong to the caller).
+    owned = LazyModels(models) if executor is None and lazy_models is None else None
     if executor is None:
-        executor = LocalExecutor(lazy_models if lazy_models is not None else LazyModels(models))
+        executor = LocalExecutor(owned or lazy_models)
     title = f"sitegen: {Path(images_dir).resolve().name}"
     if shard is not None:
         cache = ResultCache(cache_dir, refresh=force)
         builder = _SiteBuilder(title, vocabulary, options, models, cache, executor, None, per_class_details, console, quiet)
-        return _compute_shard(builder, found, slugs, shard, start)
+        with owned or nullcontext():
+            return _compute_shard(builder, found, slugs, shard, start)
     output = OutputFolder(out, overwrite=overwrite, inputs=[images_dir])
     site_root = Path(out).resolve()
     if site_root == Path(cache_dir).resolve() or site_root in Path(cache_dir).resolve().parents:
         raise SitegenError(f"the cache folder {cache_dir} is inside the output folder {out}; pass a --cache-dir outside it")
     cache = ResultCache(cache_dir, refresh=force)
-    with output as folder:
+    with owned or nullcontext(), output as folder:
         builder = _SiteBuilder(title, vocabulary, options, models, cache, executor, folder, per_class_details, console, quiet)
         with make_progress(console, quiet) as progress:
             bar = progress.add_task("Building", total=len(found), current="")

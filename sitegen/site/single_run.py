@@ -8,10 +8,12 @@ through ``OutputFolder``, so it never touches a file it did not write.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 from rich.console import Console
 
+from sitegen.errors import OUT_OF_MEMORY_ADVICE, SitegenError, is_out_of_memory
 from sitegen.options import ModelOptions, PipelineOptions
 from sitegen.records import LoadedImage, PipelineResult, Vocabulary
 
@@ -24,18 +26,29 @@ def compute_single_run(
     console: Console,
     lazy_models=None,
 ) -> PipelineResult:
-    """Load the models, then run every stage on ``image`` (no result cache for one image)."""
+    """Load the models, then run every stage on ``image`` (no result cache for one image).
+
+    Models made here are released before returning; running out of memory is a one-line
+    ``SitegenError`` that says which options reduce it.
+    """
     from sitegen.models.prompt_templates import get_prompt_templates
     from sitegen.pipeline.run import LazyModels, encode_vocabulary, run_image
 
     for warning in image.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
-    lazy = lazy_models or LazyModels(models)
     prompt_templates = get_prompt_templates(options.prompt_templates)
-    with console.status("Encoding the vocabulary"):
-        text_embeddings = encode_vocabulary(lazy, vocabulary, prompt_templates)
-    with console.status(f"Segmenting {image.name}"):
-        return run_image(image, vocabulary, lazy, options, prompt_templates, text_embeddings)
+    with LazyModels(models) if lazy_models is None else nullcontext(lazy_models) as lazy:
+        try:
+            with console.status("Encoding the vocabulary"):
+                text_embeddings = encode_vocabulary(lazy, vocabulary, prompt_templates)
+            with console.status(f"Segmenting {image.name}"):
+                return run_image(image, vocabulary, lazy, options, prompt_templates, text_embeddings)
+        except Exception as error:
+            if is_out_of_memory(error):
+                raise SitegenError(
+                    f"{image.name}: out of memory ({type(error).__name__}): {OUT_OF_MEMORY_ADVICE}"
+                ) from None
+            raise
 
 
 def single_run_files(

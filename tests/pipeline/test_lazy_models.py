@@ -39,3 +39,25 @@ def test_loading_a_model_collects_garbage_then_freezes_what_lives(monkeypatch, u
     assert dead() is None  # collected before the freeze, not kept for the whole build
     assert gc.get_freeze_count() > 0
     assert all(obj is not live for obj in gc.get_objects())  # frozen: no longer walked
+    models.release()
+
+
+def test_release_unfreezes_and_a_later_use_loads_again(monkeypatch, unfrozen):
+    monkeypatch.setattr(sitegen.models.clip, "load_clip", lambda options, device: object())
+    with LazyModels(ModelOptions(random_weights=True, device="cpu")) as models:
+        first = models.clip
+        live = _Cycle()
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+    assert any(obj is live for obj in gc.get_objects())  # walked again
+    assert models.clip is not first and models.loads == 2
+    models.release()
+    assert gc.get_freeze_count() == 0
+
+
+def test_release_leaves_alone_what_it_did_not_freeze(unfrozen):
+    models = LazyModels(ModelOptions(random_weights=True, device="cpu"))
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    models.release()  # nothing loaded: nothing of its own to unfreeze
+    assert gc.get_freeze_count() == frozen

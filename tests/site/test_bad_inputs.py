@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from markupsafe import escape
 from PIL import Image
+from rich.console import Console
 
 from sitegen.site.build import BUILD_LOG, build_site
 from sitegen.site.slugs import slugify
@@ -130,16 +131,26 @@ def test_a_rebuild_reports_the_same_failures_without_running_a_model(corpus):
 
 
 class ExplodingClip(FakeClip):
-    """A CLIP stand-in that fails unexpectedly on images 68 px wide (img1.png)."""
+    """A CLIP stand-in that raises ``error`` on images 68 px wide (img1.png)."""
+
+    error: Exception = ValueError("shapes do not broadcast")
 
     def compute_similarity(self, rgb, *args, **kwargs):
         if rgb.shape[1] == 68:
-            raise ValueError("shapes do not broadcast")
+            raise self.error
         return super().compute_similarity(rgb, *args, **kwargs)
 
 
 class ExplodingModels(FakeModels):
     clip_type = ExplodingClip
+
+
+class StarvedClip(ExplodingClip):
+    error = MemoryError()
+
+
+class StarvedModels(FakeModels):
+    clip_type = StarvedClip
 
 
 def test_an_unexpected_error_in_one_image_is_a_failure_and_the_rest_is_built(tmp_path):
@@ -155,3 +166,31 @@ def test_an_unexpected_error_in_one_image_is_a_failure_and_the_rest_is_built(tmp
     assert report.built == 2
     page0 = (tmp_path / "site" / "images" / "img0-png.html").read_text()
     assert "img2-png.html" in page0 and "img1-png.html" not in page0  # no link to the failed image
+
+
+def test_running_out_of_memory_on_one_image_names_the_options_that_reduce_it(tmp_path):
+    folder = tmp_path / "images"
+    write_good_images(folder, 3)
+    stream = io.StringIO()
+    report = build_site(
+        folder, VOCABULARY, OPTIONS, MODELS, tmp_path / "site", cache_dir=tmp_path / "cache",
+        console=Console(file=stream, width=200), lazy_models=StarvedModels(MODELS),
+    )
+    reason = "out of memory (MemoryError): lower --max-pixels, or use fewer SAM prompts (raise --min-confidence or --min-region-size)"
+    assert [(f.name, f.reason) for f in report.failed] == [("img1.png", reason)]
+    assert report.built == 2
+    assert "Traceback" not in stream.getvalue()  # not a bug: no traceback on the console
+    assert f"img1.png: {reason}" in (tmp_path / "site" / BUILD_LOG).read_text()
+
+
+def test_running_out_of_memory_in_sitegen_run_is_one_line(tmp_path):
+    from sitegen.errors import SitegenError
+    from sitegen.site.single_run import write_single_run
+
+    folder = tmp_path / "images"
+    write_good_images(folder, 2)
+    with pytest.raises(SitegenError, match=r"^img1\.png: out of memory \(MemoryError\): lower --max-pixels, or use fewer"):
+        write_single_run(
+            folder / "img1.png", VOCABULARY, OPTIONS, MODELS, tmp_path / "out", quiet=True,
+            lazy_models=StarvedModels(MODELS),
+        )
