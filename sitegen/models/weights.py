@@ -6,15 +6,25 @@
   ``--sam-checkpoint PATH`` with ``--sam-config NAME`` names local weights and a packaged config.
 
 Offline without cached weights, every fetch ends in one ``WeightsError`` line that names what is
-missing, the cache directory and the flags that avoid the download. Heavy libraries are
-imported inside the functions so that ``weights_identity`` (a cache key) stays cheap.
+missing, the cache directory and the flags that avoid the download. Before the first download
+``hub_reachable`` gives the hub a few seconds to accept a connection; when it does not, the
+fetches use the cache only (huggingface_hub's offline mode), instead of huggingface_hub retrying
+every file five times with growing waits (over a minute and ten warnings for one run). Heavy
+libraries are imported inside the functions so that ``weights_identity`` (a cache key) stays cheap.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import pickle
+import socket
+import threading
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +33,10 @@ from sitegen.options import ModelOptions
 
 #: The flags that let a run go ahead without downloading anything.
 OFFLINE_FLAGS = "--clip-pretrained PATH, --sam-checkpoint PATH --sam-config NAME, or --random-weights"
+
+#: How long the hub (or the proxy to it) gets to accept a connection before sitegen takes the
+#: machine for offline; name lookup included.
+HUB_PROBE_SECONDS = 3.0
 
 #: How much of a local checkpoint is hashed for its identity (size and mtime cover the rest).
 HASHED_BYTES = 1 << 20
@@ -45,10 +59,68 @@ class SamWeights:
 def _offline_error(what: str) -> WeightsError:
     from huggingface_hub import constants
 
+    reason = "could not be downloaded" if hub_reachable() else f"the hub ({constants.ENDPOINT}) cannot be reached"
     return WeightsError(
-        f"{what} are not in the cache ({constants.HF_HUB_CACHE}) and could not be downloaded: "
+        f"{what} are not in the cache ({constants.HF_HUB_CACHE}) and {reason}: "
         f"connect to the internet once, or pass {OFFLINE_FLAGS}"
     )
+
+
+def _probe_address(endpoint: str) -> tuple[str, int]:
+    """The (host, port) a download from ``endpoint`` connects to first: its proxy's, if one applies."""
+    url = urllib.parse.urlsplit(endpoint)
+    host = url.hostname or ""
+    proxy = urllib.request.getproxies().get(url.scheme)
+    if proxy and not urllib.request.proxy_bypass(host):
+        url = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        host = url.hostname or ""
+    return host, url.port or (443 if url.scheme == "https" else 80)
+
+
+@functools.cache
+def hub_reachable() -> bool:
+    """Whether the hub accepts a TCP connection within ``HUB_PROBE_SECONDS`` (asked once a process).
+
+    False under huggingface_hub's offline mode (``HF_HUB_OFFLINE=1``). The connection, name
+    lookup included, is tried in a daemon thread, so a resolver that hangs counts against the
+    same limit and cannot hold the process at exit.
+    """
+    from huggingface_hub import constants
+
+    if constants.is_offline_mode():
+        return False
+    address = _probe_address(constants.ENDPOINT)
+    answered = threading.Event()
+
+    def connect() -> None:
+        try:
+            socket.create_connection(address, timeout=HUB_PROBE_SECONDS).close()
+        except OSError:
+            return
+        answered.set()
+
+    threading.Thread(target=connect, name="sitegen-hub-probe", daemon=True).start()
+    return answered.wait(HUB_PROBE_SECONDS)
+
+
+@contextmanager
+def _hub_downloads() -> Iterator[None]:
+    """Fetch as huggingface_hub does when the hub answers; from its cache only when it does not.
+
+    Offline, huggingface_hub's own offline switch (what ``HF_HUB_OFFLINE=1`` sets) is turned on
+    for the fetch and back off after: cached weights load at once, missing ones fail at once.
+    """
+    from huggingface_hub import constants
+
+    if hub_reachable():
+        yield
+        return
+    saved = constants.HF_HUB_OFFLINE
+    constants.HF_HUB_OFFLINE = True
+    try:
+        yield
+    finally:
+        constants.HF_HUB_OFFLINE = saved
 
 
 def clip_checkpoint(model_name: str, pretrained: str) -> str:
@@ -65,7 +137,8 @@ def clip_checkpoint(model_name: str, pretrained: str) -> str:
     tag_cfg = open_clip.get_pretrained_cfg(model_name, pretrained)
     if tag_cfg:
         try:
-            return open_clip.download_pretrained(tag_cfg)
+            with _hub_downloads():
+                return open_clip.download_pretrained(tag_cfg)
         except _FETCH_ERRORS as error:
             raise _offline_error(f"CLIP weights {model_name} / {pretrained}") from error
     path = Path(pretrained).expanduser()
@@ -128,7 +201,8 @@ def sam_weights(options: ModelOptions) -> SamWeights:
     from huggingface_hub import hf_hub_download
 
     try:
-        return SamWeights(config, hf_hub_download(repo_id=options.sam_model, filename=filename))
+        with _hub_downloads():
+            return SamWeights(config, hf_hub_download(repo_id=options.sam_model, filename=filename))
     except _FETCH_ERRORS as error:
         raise _offline_error(f"SAM 2 weights {options.sam_model} / {filename}") from error
 

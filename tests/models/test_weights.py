@@ -1,5 +1,6 @@
 """Weight resolution and loading: tags, hub ids, local files, the offline message, identities."""
 
+import logging
 import socket
 
 import open_clip
@@ -11,12 +12,60 @@ from sitegen.errors import WeightsError
 from sitegen.models.clip import load_clip
 from sitegen.models.sam import load_sam
 from sitegen.models.weights import (
+    SamWeights,
+    _probe_address,
     clip_checkpoint,
+    hub_reachable,
     load_sam_weights,
     sam_weights,
     weights_identity,
 )
 from sitegen.options import ModelOptions
+
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+@pytest.fixture(autouse=True)
+def fresh_probe():
+    """``hub_reachable`` answers once a process: every test here asks afresh."""
+    hub_reachable.cache_clear()
+    yield
+    hub_reachable.cache_clear()
+
+
+@pytest.fixture
+def local_hub(monkeypatch, tmp_path):
+    """The hub's address moved to a port of this machine, an empty cache, no proxy, online mode.
+
+    Every socket connection is recorded; any to another machine is refused.
+    """
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    connections = []
+    connect = socket.socket.connect
+
+    def local_only(self, address):
+        connections.append(address)
+        if address[0] != "127.0.0.1":
+            raise OSError("only this machine may be reached in tests")
+        return connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", local_only)
+
+    def point_hub_at(port: int) -> None:
+        monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{port}")
+
+    return tmp_path / "hub", connections, point_hub_at
+
+
+def _closed_port() -> int:
+    """A port of this machine that nothing listens on: connections are refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -70,6 +119,71 @@ def test_offline_loaders_stop_before_building(offline_hub):
         load_clip(ModelOptions(), "cpu")
     with pytest.raises(WeightsError, match="--random-weights"):
         load_sam(ModelOptions(), "cpu")
+
+
+def test_an_unreachable_hub_is_asked_once_then_only_the_cache_is_read(local_hub, caplog):
+    cache, connections, point_hub_at = local_hub
+    port = _closed_port()
+    point_hub_at(port)
+    with caplog.at_level(logging.DEBUG, logger="huggingface_hub"):
+        with pytest.raises(WeightsError) as clip_error:
+            clip_checkpoint("ViT-B-16-quickgelu", "openai")
+        with pytest.raises(WeightsError) as sam_error:
+            sam_weights(ModelOptions())
+    for error, what in ((clip_error, "ViT-B-16-quickgelu / openai"), (sam_error, "facebook/sam2.1-hiera-tiny")):
+        message = str(error.value)
+        assert "\n" not in message and what in message
+        assert f"the hub (http://127.0.0.1:{port}) cannot be reached" in message
+    assert connections == [("127.0.0.1", port)]  # the probe, once; no download attempt, no retries
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert constants.HF_HUB_OFFLINE is False  # offline mode only for the fetch
+
+
+def test_an_unreachable_hub_still_serves_cached_weights(local_hub):
+    cache, connections, point_hub_at = local_hub
+    point_hub_at(_closed_port())
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = cache / "models--facebook--sam2.1-hiera-tiny"
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(commit)
+    checkpoint = repo / "snapshots" / commit / "sam2.1_hiera_tiny.pt"
+    checkpoint.parent.mkdir(parents=True)
+    checkpoint.write_bytes(b"weights")
+    weights = sam_weights(ModelOptions())
+    assert weights.checkpoint == str(checkpoint)
+    assert len(connections) == 1
+
+
+def test_a_reachable_hub_downloads_as_huggingface_hub_does(local_hub, monkeypatch):
+    import huggingface_hub
+
+    cache, connections, point_hub_at = local_hub
+    with socket.socket() as hub:
+        hub.bind(("127.0.0.1", 0))
+        hub.listen()
+        point_hub_at(hub.getsockname()[1])
+        calls = []
+
+        def download(repo_id, filename):
+            calls.append((repo_id, filename, constants.is_offline_mode()))
+            return "/downloaded/sam2.1_hiera_tiny.pt"
+
+        monkeypatch.setattr(huggingface_hub, "hf_hub_download", download)
+        weights = sam_weights(ModelOptions())
+    assert calls == [("facebook/sam2.1-hiera-tiny", "sam2.1_hiera_tiny.pt", False)]
+    assert weights == SamWeights("configs/sam2.1/sam2.1_hiera_t.yaml", "/downloaded/sam2.1_hiera_tiny.pt")
+
+
+def test_the_probe_goes_to_the_proxy_when_one_is_set(monkeypatch):
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    assert _probe_address("https://huggingface.co") == ("huggingface.co", 443)
+    assert _probe_address("http://127.0.0.1:8080") == ("127.0.0.1", 8080)
+    monkeypatch.setenv("https_proxy", "http://proxy.example:3128")
+    assert _probe_address("https://huggingface.co") == ("proxy.example", 3128)
+    monkeypatch.setenv("no_proxy", "huggingface.co")
+    assert _probe_address("https://huggingface.co") == ("huggingface.co", 443)
 
 
 def test_unknown_clip_tag_lists_the_valid_tags():
