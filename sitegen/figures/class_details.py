@@ -26,7 +26,7 @@ from sitegen.figures.overlay import (
 )
 from sitegen.figures.palette import Palette
 from sitegen.figures.picture_assets import HEATMAP_SIDE, heatmap_png
-from sitegen.figures.plotly_json import add_to_layout, figure_json, rounded
+from sitegen.figures.plotly_json import add_to_layout, figure_json, plotly_text, rounded
 from sitegen.figures.plotly_layout import (
     FONT,
     NO_TEMPLATE,
@@ -192,7 +192,7 @@ def _png(result: PipelineResult, palette: Palette, c: int) -> bytes:
 
 def _confidence_figure(result: PipelineResult, c: int) -> tuple[dict, dict[str, bytes]]:
     height, width = result.image.height, result.image.width
-    name = result.vocabulary.names[c]
+    name = plotly_text(result.vocabulary.names[c])
     layout = {
         **image_layout(width, height, f"Probability of {name}"),
         "images": [layout_image("class_confidence", width, height)],
@@ -214,7 +214,7 @@ def _confidence_figure(result: PipelineResult, c: int) -> tuple[dict, dict[str, 
 
 
 def _prompts_figure(result: PipelineResult, palette: Palette, c: int) -> tuple[dict, dict[str, bytes]]:
-    name = result.vocabulary.names[c]
+    name = plotly_text(result.vocabulary.names[c])
     figure, assets = photo_figure(result, f"{name}: regions, prompts and chosen masks")
     kept = [r.id for r in result.size_filter.kept if r.class_index == c]
     dropped = [r.id for r in result.size_filter.dropped if r.class_index == c]
@@ -260,7 +260,7 @@ def _prompts_figure(result: PipelineResult, palette: Palette, c: int) -> tuple[d
 
 
 def _statistics_figure(result: PipelineResult, palette: Palette, c: int) -> dict:
-    name = result.vocabulary.names[c]
+    name = plotly_text(result.vocabulary.names[c])
     argmax = result.dense.prediction == c
     counts, edges = np.histogram(result.dense.confidence[argmax], bins=BINS, range=(0.0, 1.0))
     regions = sorted((r for r in result.components.regions if r.class_index == c), key=lambda r: -r.size)

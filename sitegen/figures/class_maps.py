@@ -17,7 +17,7 @@ from sitegen.figures.hover import hover_grid, hover_trace
 from sitegen.figures.overlay import VIRIDIS, Frame, heatmap
 from sitegen.figures.palette import Palette
 from sitegen.figures.picture_assets import heatmap_png
-from sitegen.figures.plotly_json import figure_json, rounded
+from sitegen.figures.plotly_json import figure_json, plotly_names, rounded
 from sitegen.figures.plotly_layout import (
     colour_bar_trace,
     dropdown,
@@ -66,7 +66,7 @@ def class_maps_figure(
 ) -> tuple[dict, dict[str, bytes]]:
     """Per-class heatmap assets switched by a dropdown, a colour bar, hover with all classes."""
     height, width, classes = result.image.height, result.image.width, len(result.vocabulary)
-    names = result.vocabulary.names
+    names = plotly_names(result.vocabulary)
     max_side = int(np.clip(np.sqrt(ASSET_PIXEL_BUDGET / classes), 96, 320))
     shown = maps(*Frame.fit(height, width, max_side, max_side).pixels())
     assets = {f"{asset_prefix}_{c}": heatmap_png(shown[..., c], *value_range) for c in range(classes)}

@@ -16,6 +16,7 @@ from sitegen.evaluation.metrics import CORRECT, IGNORED_PIXEL, WRONG, ImageEvalu
 from sitegen.figures.canvas import MUTED, LegendItem, Panel, compose
 from sitegen.figures.overlay import blend, hex_to_rgb
 from sitegen.figures.palette import Palette
+from sitegen.figures.plotly_json import plotly_text
 from sitegen.figures.plotly_layout import FONT, NO_TEMPLATE, dropdown
 from sitegen.figures.views import class_legend, class_overlay, panel_frame
 from sitegen.records import PipelineResult
@@ -73,7 +74,7 @@ def plot_class_iou(names: list[str], sclip: Scores, final: Scores) -> dict:
             {
                 "type": "bar",
                 "name": label,
-                "x": [names[c] for c in classes],
+                "x": [plotly_text(names[c]) for c in classes],
                 "y": _finite(scores.iou[classes]),
                 "customdata": [[int(scores.intersection[c]), int(scores.union[c])] for c in classes],
                 "marker": {"color": colour},
@@ -118,7 +119,7 @@ def plot_confusion(names: list[str], sclip: Scores, final: Scores) -> dict:
     pixels; its hover gives the pixel count. A menu switches between the two maps (final first).
     """
     classes = shown_classes(sclip, final)
-    labels = [names[c] for c in classes]
+    labels = [plotly_text(names[c]) for c in classes]
     data = []
     for i, ((key, label, _), scores) in enumerate(reversed(list(zip(MAPS, (sclip, final))))):
         matrix = scores.confusion[np.ix_(classes, classes)]

@@ -12,6 +12,8 @@ import re
 
 import numpy as np
 
+from sitegen.records import Vocabulary
+
 
 #: Plotly.js typed-array codes of the numpy dtypes it decodes (plotly.py's ``plotlyjsShortTypes``).
 TYPED_ARRAY_CODES = {
@@ -115,3 +117,22 @@ def relayout(layout: dict, changes: dict) -> None:
         for key in keys[:-1]:
             target = target[key] if isinstance(key, int) else target.setdefault(key, {})
         target[keys[-1]] = value
+
+
+def plotly_text(text: str) -> str:
+    """``text`` as a string Plotly.js shows literally in legends, hover labels, titles and ticks.
+
+    Plotly.js renders a subset of HTML in those strings (``<b>``, ``<br>``, ``<a href>``...),
+    decodes character references, and fills ``%{...}`` in hover templates. A class or file name
+    is the user's text, not markup: ``&``, ``<``, ``>`` and ``%`` become character references,
+    which Plotly.js turns back into the characters themselves.
+
+    >>> plotly_text("<b>cat</b> & 50%{x}")
+    '&lt;b&gt;cat&lt;/b&gt; &amp; 50&#37;{x}'
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("%", "&#37;")
+
+
+def plotly_names(vocabulary: Vocabulary) -> list[str]:
+    """The class names of ``vocabulary`` by index, as ``plotly_text`` (for figures, not pictures)."""
+    return [plotly_text(name) for name in vocabulary.names]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sitegen.figures.canvas import Panel, compose
 from sitegen.figures.hover import hover_grid, hover_trace
 from sitegen.figures.palette import Palette
-from sitegen.figures.plotly_json import figure_json
+from sitegen.figures.plotly_json import figure_json, plotly_text
 from sitegen.figures.plotly_layout import photo_figure
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.views import image_frame
@@ -36,7 +36,7 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         random_weights=result.models.random_weights,
         notes=image.warnings,
     )
-    figure, assets = photo_figure(result, f"{image.name} ({size(image.width, image.height)})")
+    figure, assets = photo_figure(result, f"{plotly_text(image.name)} ({size(image.width, image.height)})")
     grid = hover_grid(image.height, image.width, 3)
     figure["data"].append(
         hover_trace(

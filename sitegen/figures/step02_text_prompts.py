@@ -5,7 +5,7 @@ from __future__ import annotations
 from sitegen.figures.canvas import MARGIN, MAX_WIDTH, Panel, compose
 from sitegen.figures.charts import table_image
 from sitegen.figures.palette import Palette
-from sitegen.figures.plotly_json import figure_json
+from sitegen.figures.plotly_json import figure_json, plotly_text
 from sitegen.figures.plotly_layout import FONT, NO_TEMPLATE
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.wording import count, listed, paragraphs
@@ -47,7 +47,7 @@ def describe(result: PipelineResult) -> str:
 
 
 def _figure(result: PipelineResult, palette: Palette) -> dict:
-    rows = _rows(result)
+    rows = [[plotly_text(cell) for cell in row] for row in _rows(result)]
     n = len(rows)
     colours = [palette.hex(i) for i in range(n)]
     table = {

@@ -8,7 +8,7 @@ from sitegen.figures.canvas import Panel, compose
 from sitegen.figures.hover import hover_grid, labelled_hover
 from sitegen.figures.overlay import colourise
 from sitegen.figures.palette import Palette
-from sitegen.figures.plotly_json import add_to_layout, figure_json
+from sitegen.figures.plotly_json import add_to_layout, figure_json, plotly_names
 from sitegen.figures.plotly_layout import class_shapes, photo_figure
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.views import class_overlay, class_share_legend, grid_columns, panel_frame
@@ -40,7 +40,7 @@ def labelled_class_figure(
     class ``hover_classes[label]`` (the legend group); ``values`` (H, W, V) adds per-pixel numbers
     that ``value_template`` reads. Shared by step 6 and step 17.
     """
-    names = result.vocabulary.names
+    names = plotly_names(result.vocabulary)
     figure, assets = photo_figure(result, title)
     present = [int(c) for c in np.unique(labels)]
     add_to_layout(figure, "shapes", class_shapes([(c, labels == c) for c in present], palette, names))
@@ -100,7 +100,7 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         prediction,
         "Argmax class map (click a legend entry to toggle a class)",
         prediction,
-        {c: f"class: {name}" for c, name in enumerate(names)},
+        {c: f"class: {name}" for c, name in enumerate(plotly_names(result.vocabulary))},
         {c: c for c in range(len(names))},
         result.dense.confidence[..., None],
         "<br>probability: %{customdata[0]:.3f}",

@@ -10,7 +10,7 @@ from sitegen.figures.hover import hover_grid, labelled_hover
 from sitegen.figures.overlay import UNCERTAIN_RED, backdrop, colourise, heatmap, paint
 from sitegen.figures.palette import Palette
 from sitegen.figures.picture_assets import encode_indexed, heatmap_asset, layer_frame
-from sitegen.figures.plotly_json import add_to_layout, figure_json
+from sitegen.figures.plotly_json import add_to_layout, figure_json, plotly_names
 from sitegen.figures.plotly_layout import (
     colour_bar_trace,
     dropdown,
@@ -85,6 +85,7 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         legend=class_legend(palette, names, range(len(names))),
         random_weights=result.models.random_weights,
     )
+    names = plotly_names(result.vocabulary)  # Plotly text from here on: the figure
     figure, assets = photo_figure(result, "Prediction confidence (pick a view)")
     layers = _layers(result, palette)
     height, width = confidence.shape

@@ -13,7 +13,7 @@ from sitegen.figures.charts import histogram_chart
 from sitegen.figures.overlay import backdrop, blend, colourise
 from sitegen.figures.palette import Palette
 from sitegen.figures.picture_assets import PHOTO_ASSET, encode_indexed, layer_frame, photo_asset
-from sitegen.figures.plotly_json import figure_json
+from sitegen.figures.plotly_json import figure_json, plotly_names
 from sitegen.figures.plotly_layout import FONT, NO_TEMPLATE, figure_size, image_visibility, layout_image
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.views import class_legend, panel_frame
@@ -122,7 +122,7 @@ def _figure(
     height, width = confidence.shape
     run_value = result.thresholding.min_confidence
     thresholds = slider_thresholds(run_value)
-    names = result.vocabulary.names
+    names = plotly_names(result.vocabulary)
     assets = {PHOTO_ASSET: photo_asset(result.image.rgb)}
     images = [layout_image(PHOTO_ASSET, width, height)]
     for t, layer in zip(thresholds, passing_layers(result, palette, thresholds)):

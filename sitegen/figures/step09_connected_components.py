@@ -9,7 +9,7 @@ import numpy as np
 from sitegen.figures.canvas import Panel, compose, draw_labels
 from sitegen.figures.hover import hover_grid, labelled_hover
 from sitegen.figures.palette import Palette
-from sitegen.figures.plotly_json import add_to_layout, figure_json
+from sitegen.figures.plotly_json import add_to_layout, figure_json, plotly_names
 from sitegen.figures.plotly_layout import class_shapes, photo_figure, points_trace
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.views import (
@@ -72,7 +72,7 @@ def regions_anchor_traces(
     texts: dict[int, str],
 ) -> list:
     """One marker per region at its anchor pixel, grouped with its class's legend entry."""
-    names = result.vocabulary.names
+    names = plotly_names(result.vocabulary)
     traces = []
     for c in sorted({r.class_index for r in regions}):
         mine = [r for r in regions if r.class_index == c]
@@ -128,6 +128,7 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         "each region in a shade of its class colour, with its id",
         {c: f" ({count(per_class.get(c, 0), 'region')})" for c in range(len(names))},
     )
+    names = plotly_names(result.vocabulary)  # Plotly text from here on: the figure
     figure, assets = photo_figure(result, f"{count(len(regions), 'region')} (hover for id, class, size)")
     passing = result.thresholding.passing
     add_to_layout(

@@ -9,7 +9,7 @@ from sitegen.figures.hover import hover_grid, labelled_hover
 from sitegen.figures.outlines import class_paths
 from sitegen.figures.overlay import DROPPED_RED, hatch, outline, paint
 from sitegen.figures.palette import Palette
-from sitegen.figures.plotly_json import add_to_layout, figure_json
+from sitegen.figures.plotly_json import add_to_layout, figure_json, plotly_names
 from sitegen.figures.plotly_layout import outline_shape, photo_figure, points_trace
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.step09_connected_components import (
@@ -93,7 +93,7 @@ def _png(result: PipelineResult, palette: Palette) -> bytes:
 
 def _figure(result: PipelineResult, palette: Palette) -> tuple[dict, dict[str, bytes]]:
     components, size_filter = result.components, result.size_filter
-    names = result.vocabulary.names
+    names = plotly_names(result.vocabulary)
     limit = size_filter.min_region_size
     figure, assets = photo_figure(
         result,

@@ -10,7 +10,7 @@ from sitegen.figures.memo import remember_last
 from sitegen.figures.outlines import class_paths
 from sitegen.figures.overlay import POSITIVE_GREEN
 from sitegen.figures.palette import Palette
-from sitegen.figures.plotly_json import add_to_layout, figure_json
+from sitegen.figures.plotly_json import add_to_layout, figure_json, plotly_names
 from sitegen.figures.plotly_layout import path_shapes, photo_figure, points_trace
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.views import class_legend, image_frame, prompts_backdrop
@@ -27,7 +27,7 @@ def point_roles(k: int) -> list[str]:
 
 def kept_class_shapes(result: PipelineResult, palette: Palette, opacity: float = 0.3) -> list[dict]:
     """Filled shapes of the kept regions, one per class with a legend entry."""
-    return path_shapes(kept_class_paths(result), palette, result.vocabulary.names, opacity)
+    return path_shapes(kept_class_paths(result), palette, plotly_names(result.vocabulary), opacity)
 
 
 @remember_last
@@ -83,6 +83,7 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         + class_legend(palette, names, classes),
         random_weights=result.models.random_weights,
     )
+    names = plotly_names(result.vocabulary)  # Plotly text from here on: the figure
     figure, assets = photo_figure(
         result, f"{count(total, 'positive point')} (hover for class, region, confidence)"
     )

@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw
 from sitegen.figures.canvas import LegendItem, Panel, compose, draw_markers
 from sitegen.figures.overlay import Frame
 from sitegen.figures.palette import Palette
-from sitegen.figures.plotly_json import add_to_layout, figure_json
+from sitegen.figures.plotly_json import add_to_layout, figure_json, plotly_names
 from sitegen.figures.plotly_layout import photo_figure, points_trace
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.step11_positive_prompts import kept_class_shapes
@@ -83,6 +83,7 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         notes=(message,) if message else (),
         random_weights=result.models.random_weights,
     )
+    names = plotly_names(result.vocabulary)  # Plotly text from here on: the figure
     figure, assets = photo_figure(
         result, f"{count(len(negatives), 'negative point')}, coloured by the class they lie on"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sitegen.figures.canvas import LegendItem, Panel, compose
 from sitegen.figures.overlay import NEGATIVE_RED, POSITIVE_GREEN
 from sitegen.figures.palette import Palette
-from sitegen.figures.plotly_json import add_to_layout, figure_json
+from sitegen.figures.plotly_json import add_to_layout, figure_json, plotly_names
 from sitegen.figures.plotly_layout import photo_figure, points_trace
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.step11_positive_prompts import GREEN_HEX, kept_class_shapes
@@ -69,6 +69,7 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         + class_legend(palette, names, classes, {c: " region" for c in classes}),
         random_weights=result.models.random_weights,
     )
+    names = plotly_names(result.vocabulary)  # Plotly text from here on: the figure
     figure, assets = photo_figure(
         result, f"{count(len(prompts), 'prompt')} (click a class in the legend to toggle it)"
     )

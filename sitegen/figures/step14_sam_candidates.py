@@ -9,7 +9,7 @@ from sitegen.figures.outlines import class_paths
 from sitegen.figures.overlay import NEGATIVE_RED, POSITIVE_GREEN, Frame, backdrop, blend, outline, paint
 from sitegen.figures.palette import Palette
 from sitegen.figures.picture_assets import PHOTO_ASSET, photo_asset
-from sitegen.figures.plotly_json import figure_json, relayout, rounded
+from sitegen.figures.plotly_json import figure_json, plotly_names, relayout, rounded
 from sitegen.figures.plotly_layout import FONT, NO_TEMPLATE, dropdown, figure_size, layout_image, panel_title
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.step11_positive_prompts import GREEN_HEX
@@ -130,7 +130,7 @@ def _png(result: PipelineResult, palette: Palette) -> bytes:
 def _figure(result: PipelineResult, palette: Palette) -> tuple[dict | None, dict[str, bytes]]:
     candidates = result.candidates
     prompts = shown_prompts(result, FIGURE_PROMPTS)
-    names = result.vocabulary.names
+    names = plotly_names(result.vocabulary)
     height, width = result.image.height, result.image.width
     paths = dict(
         zip(

@@ -8,7 +8,7 @@ from sitegen.figures.canvas import Panel, compose, draw_labels
 from sitegen.figures.hover import hover_grid, labelled_cells
 from sitegen.figures.overlay import backdrop, outline, paint_into, union
 from sitegen.figures.palette import Palette
-from sitegen.figures.plotly_json import add_to_layout, figure_json
+from sitegen.figures.plotly_json import add_to_layout, figure_json, plotly_names
 from sitegen.figures.plotly_layout import class_shapes, photo_figure, points_trace
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.views import class_legend, image_frame, message_picture
@@ -60,7 +60,7 @@ def anchor_traces(
 ) -> list:
     """A marker at each prompt's first positive point carrying its hover text, grouped by class."""
     prompts = result.candidates.prompts
-    names = result.vocabulary.names
+    names = plotly_names(result.vocabulary)
     traces = []
     for c in sorted({prompts[i].class_index for i in indices}):
         mine = [i for i in indices if prompts[i].class_index == c]
@@ -84,7 +84,7 @@ def chosen_text(result: PipelineResult, i: int) -> str:
     prompt = result.candidates.prompts[i]
     selection = result.selection
     return (
-        f"prompt {i} ({result.vocabulary.names[prompt.class_index]}, region {prompt.region_id}): "
+        f"prompt {i} ({plotly_names(result.vocabulary)[prompt.class_index]}, region {prompt.region_id}): "
         f"candidate {int(selection.best[i])}, score {selection.scores[i]:.3f}, {int(selection.masks[i].sum()):,} px"
     )
 
@@ -128,6 +128,7 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         legend=class_legend(palette, names, classes),
         random_weights=result.models.random_weights,
     )
+    names = plotly_names(result.vocabulary)  # Plotly text from here on: the figure
     figure, assets = photo_figure(
         result, f"{count(len(prompts), 'chosen mask')} (hover for prompt and score)"
     )

@@ -7,7 +7,7 @@ from sitegen.figures.canvas import LegendItem, Panel, compose, draw_labels
 from sitegen.figures.outlines import class_paths
 from sitegen.figures.overlay import DROPPED_RED, hatch, outline, paint, union
 from sitegen.figures.palette import Palette
-from sitegen.figures.plotly_json import add_to_layout, figure_json
+from sitegen.figures.plotly_json import add_to_layout, figure_json, plotly_names
 from sitegen.figures.plotly_layout import class_shapes, outline_shape, photo_figure
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.step15_mask_selection import anchor_traces, mask_hover, masks_picture, prompt_labels
@@ -82,6 +82,7 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         + (LegendItem("suppressed", DROPPED_RED, "outline"),),
         random_weights=result.models.random_weights,
     )
+    names = plotly_names(result.vocabulary)  # Plotly text from here on: the figure
     figure, assets = photo_figure(
         result, f"{len(overlap.kept)} kept, {len(suppressed)} suppressed (hover for IoU and winner)"
     )

@@ -7,6 +7,7 @@ import numpy as np
 from sitegen.figures.canvas import Panel, compose
 from sitegen.figures.overlay import backdrop, blend, colourise
 from sitegen.figures.palette import Palette
+from sitegen.figures.plotly_json import plotly_names
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.step06_dense_prediction import class_shares, labelled_class_figure
 from sitegen.figures.views import class_overlay, class_share_legend, grid_columns, panel_frame
@@ -76,7 +77,7 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         final.labels,
         "Final segmentation (click a legend entry to toggle a class)",
         keys,
-        {k: f"class: {names[k // sources]}<br>from {source_text(k % sources - 1)}" for k in present},
+        {k: f"class: {plotly_names(result.vocabulary)[k // sources]}<br>from {source_text(k % sources - 1)}" for k in present},
         {k: k // sources for k in present},
     )
     facts = {

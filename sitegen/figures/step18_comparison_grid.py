@@ -16,7 +16,7 @@ from sitegen.figures.picture_assets import (
     layer_frame,
     photo_asset,
 )
-from sitegen.figures.plotly_json import figure_json
+from sitegen.figures.plotly_json import figure_json, plotly_names
 from sitegen.figures.plotly_layout import FONT, NO_TEMPLATE, figure_size, layout_image, panel_title
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.views import class_legend, class_overlay, panel_frame
@@ -56,7 +56,7 @@ def describe(result: PipelineResult) -> str:
 
 def _figure(result: PipelineResult, palette: Palette) -> tuple[dict, dict[str, bytes]]:
     height, width = result.image.height, result.image.width
-    names = result.vocabulary.names
+    names = plotly_names(result.vocabulary)
     confidence = result.dense.confidence
     frame = layer_frame(height, width)
     assets = {

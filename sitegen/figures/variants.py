@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from sitegen.figures.hover import hover_grid, hover_trace
 from sitegen.figures.palette import Palette
 from sitegen.figures.picture_assets import PHOTO_ASSET, encode_indexed, layer_frame, photo_asset
-from sitegen.figures.plotly_json import figure_json
+from sitegen.figures.plotly_json import figure_json, plotly_text
 from sitegen.figures.plotly_layout import FONT, NO_TEMPLATE, figure_size, layout_image, panel_title
 from sitegen.figures.step18_comparison_grid import class_layer
 from sitegen.pipeline.funnel import STAGES, ClassFunnel
@@ -55,13 +55,13 @@ def plot_funnel(funnels: Sequence[ClassFunnel], palette: Palette, title: str = "
         traces.append(
             {
                 "type": "funnel",
-                "name": funnel.name,
+                "name": plotly_text(funnel.name),
                 "y": labels,
                 "x": funnel_widths(funnel),
                 "text": texts,
                 "textinfo": "text",
                 "marker": {"color": palette.hex(funnel.class_index)},
-                "hovertemplate": f"{funnel.name}<br>%{{y}}: %{{text}} (%{{x:.1f}} %)<extra></extra>",
+                "hovertemplate": f"{plotly_text(funnel.name)}<br>%{{y}}: %{{text}} (%{{x:.1f}} %)<extra></extra>",
                 "visible": True if funnel.count("argmax") else "legendonly",
             }
         )
