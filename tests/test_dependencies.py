@@ -3,8 +3,8 @@
 Every ``import`` statement of ``sitegen/`` (module level or inside a function, so the lazily
 imported model libraries count) is read from the source, the standard library and sitegen itself
 set aside, and each top-level module mapped to the distribution that installs it. That set must
-equal ``[project] dependencies``. The tests' own imports must be covered by those plus the
-``test`` extra.
+equal ``[project] dependencies``, apart from what an optional feature (an extra such as ``ray``)
+imports. The tests' own imports must be covered by those plus the extras.
 """
 
 from __future__ import annotations
@@ -62,18 +62,26 @@ def declared(*extras: str) -> set[str]:
     return {_normalise(re.match(r"[A-Za-z0-9._-]+", spec).group()) for spec in specs}
 
 
+def feature_extras() -> list[str]:
+    """The optional-dependency groups that are features of sitegen (``ray``), not the tests'."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return [extra for extra in project.get("optional-dependencies", {}) if extra != "test"]
+
+
 def test_the_package_declares_exactly_what_it_imports():
     imported = distributions(imported_modules(ROOT / "sitegen"))
     dependencies = declared()
-    undeclared = {dist: module for dist, module in imported.items() if dist not in dependencies}
+    optional = declared(*feature_extras()) - dependencies
+    undeclared = {dist: module for dist, module in imported.items() if dist not in dependencies | optional}
     unused = dependencies - set(imported)
     assert not undeclared, f"sitegen imports {undeclared} but pyproject.toml does not declare them"
     assert not unused, f"pyproject.toml declares {sorted(unused)} but no module of sitegen imports them"
+    assert optional <= set(imported), f"extras declare {sorted(optional - set(imported))} that sitegen never imports"
 
 
 def test_the_tests_import_only_declared_packages():
     imported = distributions(imported_modules(ROOT / "tests") | imported_modules(ROOT / "benchmarks"))
-    dependencies = declared("test")
+    dependencies = declared("test", *feature_extras())
     undeclared = {dist: module for dist, module in imported.items() if dist not in dependencies}
     assert not undeclared, f"the tests import {undeclared}: add them to the test extra of pyproject.toml"
 
