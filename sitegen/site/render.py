@@ -57,6 +57,7 @@ def make_environment() -> jinja2.Environment:
     )
     env.filters["tojson_script"] = lambda value: Markup(script_json(value))
     env.filters["number"] = format_number
+    env.filters["signed"] = format_signed
     return env
 
 
@@ -82,3 +83,14 @@ def format_number(value: object) -> str:
 def render_page(env: jinja2.Environment, template_name: str, context: dict) -> str:
     """Render one page template with its context."""
     return env.get_template(template_name).render(context)
+
+
+def format_signed(value: float | None) -> str:
+    """A difference with its sign and three decimals (a gain in mIoU), None as a dash.
+
+    Examples
+    --------
+    >>> format_signed(0.12345), format_signed(-0.5), format_signed(0.0), format_signed(None)
+    ('+0.123', '-0.500', '+0.000', '—')
+    """
+    return "—" if value is None else f"{float(value):+.3f}"

@@ -2,7 +2,8 @@
  * sitegen.js: progressive enhancement for sitegen pages.
  *
  * Every page is complete without it (all steps listed, all images shown). With it:
- *  - the index filters its gallery by class and sorts it (data-* attributes on the cards);
+ *  - the index filters its gallery by class and sorts it (data-* attributes on the cards), and
+ *    draws its evaluation panel's figures when the site was built with ground truth;
  *  - an image page shows one step at a time: step links, previous/next, arrow keys and
  *    #step-N deep links that survive a reload;
  *  - Plotly figures are drawn lazily, when their step or <details> is first shown, sized to the
@@ -149,6 +150,26 @@
     return Number(b.getAttribute("data-masks")) - Number(a.getAttribute("data-masks")) || byName(a, b);
   }
 
+  /* Cards by a numeric data attribute (direction 1: ascending); cards without it go last. */
+  function byNumber(attribute, direction) {
+    return function (a, b) {
+      var x = a.getAttribute(attribute);
+      var y = b.getAttribute(attribute);
+      if (!x || !y) {
+        return (!x) - (!y) || byName(a, b);
+      }
+      return direction * (Number(x) - Number(y)) || byName(a, b);
+    };
+  }
+
+  /* Sort orders of the index's "Sort by" menu; the evaluation adds mIoU (worst first) and gain. */
+  var SORTERS = {
+    name: byName,
+    masks: byMasks,
+    miou: byNumber("data-miou", 1),
+    gain: byNumber("data-gain", -1)
+  };
+
   function setUpGallery(gallery) {
     var controls = document.getElementById("gallery-controls");
     var filter = document.getElementById("class-filter");
@@ -159,7 +180,7 @@
     function update() {
       var wanted = filter.value;
       var shown = 0;
-      cards.sort(order.value === "masks" ? byMasks : byName).forEach(function (card) {
+      cards.sort(SORTERS[order.value] || byName).forEach(function (card) {
         var classes = card.getAttribute("data-classes").split(" ");
         card.hidden = wanted !== "" && classes.indexOf(wanted) < 0;
         shown += card.hidden ? 0 : 1;
@@ -285,10 +306,19 @@
     );
   }
 
+  /* --- Index: the evaluation panel's figures, from the JSON in the page --- */
+
+  function setUpEvaluation(source) {
+    var figures = JSON.parse(source.textContent);
+    drawPlot(document.getElementById("evaluation-iou-plot"), figures.iou);
+    drawPlot(document.getElementById("evaluation-confusion-plot"), figures.confusion);
+  }
+
   function start() {
     var gallery = document.getElementById("gallery");
     var viewer = document.getElementById("viewer");
     var distributions = document.getElementById("class-distributions");
+    var evaluation = document.getElementById("evaluation-figures");
     if (gallery) {
       setUpGallery(gallery);
     }
@@ -298,6 +328,9 @@
     toArray(document.querySelectorAll("details.class-detail")).forEach(setUpDetails);
     if (distributions) {
       setUpDistributions(distributions);
+    }
+    if (evaluation) {
+      setUpEvaluation(evaluation);
     }
   }
 
