@@ -25,6 +25,7 @@ REGIONS = "Regions and prompts"
 MODELS = "Models and weights"
 OUTPUT = "Output"
 MACHINES = "More than one machine"
+EVALUATION = "Evaluation against ground truth"
 
 app = typer.Typer(
     help="Run CLIP-guided SAM 2 segmentation on images and publish a site that explains every step.",
@@ -160,6 +161,18 @@ VocabFileOption = Annotated[
 ]
 
 
+def open_ground_truth(folder: Optional[Path], vocabulary, gt_labels: Optional[Path], ignore_index: Optional[int]):
+    """The ground truth the flags name (None without --ground-truth), read before any model loads."""
+    if folder is None:
+        return None
+    from sitegen.evaluation import DEFAULT_IGNORE_INDEX
+    from sitegen.site.evaluation import GroundTruthSource
+
+    return GroundTruthSource.open(
+        folder, vocabulary, gt_labels, DEFAULT_IGNORE_INDEX if ignore_index is None else ignore_index
+    )
+
+
 def version_callback(value: bool) -> None:
     if value:
         typer.echo(f"sitegen {__version__}")
@@ -213,6 +226,24 @@ def build(
     shard_count: Annotated[
         Optional[int], typer.Option(help="N, the number of shards, with K from $JOB_COMPLETION_INDEX (Kubernetes Indexed Job).", rich_help_panel=MACHINES)
     ] = None,
+    ground_truth: Annotated[
+        Optional[Path],
+        typer.Option(
+            help="Folder of ground-truth label PNGs named after the images' stems (single-channel or palette, read as class indices); adds the evaluation to the site.",
+            exists=True, file_okay=False, rich_help_panel=EVALUATION,
+        ),
+    ] = None,
+    gt_labels: Annotated[
+        Optional[Path],
+        typer.Option(
+            help="File of 'INDEX NAME' lines mapping dataset indices to vocabulary classes; indices it does not list are ignored and counted [default: index i is vocabulary line i].",
+            exists=True, dir_okay=False, rich_help_panel=EVALUATION,
+        ),
+    ] = None,
+    ignore_index: Annotated[
+        Optional[int],
+        typer.Option(help="Ground-truth index left out of every metric [default: 255].", min=0, max=65535, rich_help_panel=EVALUATION),
+    ] = None,
 ) -> None:
     """Build the multi-page site for every image in IMAGES_DIR."""
     from rich.console import Console
@@ -224,6 +255,8 @@ def build(
     from sitegen.site.cache import CACHE_ENV, default_cache_dir
 
     console = Console(stderr=True, quiet=flags["quiet"])
+    if ground_truth is None and (gt_labels is not None or ignore_index is not None):
+        fail(OptionsError("--gt-labels and --ignore-index need --ground-truth DIR"))
     try:
         settings = ExecutorSettings(executor, ray_address, ray_workers, ray_gpus_per_worker)
         part = shard_from_environment(shard, shard_count)
@@ -238,6 +271,7 @@ def build(
                 f"with --cache-dir (or ${CACHE_ENV})"
             )
         vocab = read_vocabulary(vocabulary, vocab_file)
+        truth = open_ground_truth(ground_truth, vocab, gt_labels, ignore_index)
         with open_executor(settings, models) as computer:
             report = build_site(
                 images_dir,
@@ -253,6 +287,7 @@ def build(
                 console=console,
                 executor=computer,
                 shard=part,
+                ground_truth=truth,
             )
     except SitegenError as error:
         fail(error)

@@ -121,7 +121,7 @@ def evaluate_result(result: PipelineResult, source: GroundTruthSource, palette: 
     """
     path = source.path_for(result.image.name)
     if not path.is_file():
-        raise GroundTruthError(f"{path}: no ground truth for {result.image.name} (looked for {path.name})")
+        raise GroundTruthError(f"{path}: no ground truth for {result.image.name} (the file is missing)")
     truth = load_ground_truth(path, result.image, source.mapping)
     evaluation = evaluate_image(
         result.image.name, result.dense.prediction, result.final.labels, truth, len(result.vocabulary)
@@ -305,13 +305,15 @@ def index_context(tally: EvaluationTally, total_images: int, href) -> dict:
 def card_numbers(tally: EvaluationTally) -> dict[str, dict]:
     """Each image's numbers for its index card (text and sort keys), by image name.
 
-    Evaluated images get ``sclip``, ``final`` (mIoU) and ``gain``; images left out get
-    ``left_out`` (the reason).
+    ``sclip``, ``final`` (mIoU) and ``gain``, None for an image left out; ``left_out`` is the
+    reason it was, None for an evaluated image.
     """
-    numbers = {name: {"left_out": reason} for name, reason in tally.left_out.items()}
+    numbers = {name: {"sclip": None, "final": None, "gain": None, "left_out": reason} for name, reason in tally.left_out.items()}
     for image in tally.images:
         miou = image.miou
-        numbers[image.name] = {"sclip": _number(miou["sclip"]), "final": _number(miou["final"]), "gain": _number(image.gain)}
+        numbers[image.name] = {
+            "sclip": _number(miou["sclip"]), "final": _number(miou["final"]), "gain": _number(image.gain), "left_out": None
+        }
     return numbers
 
 
@@ -327,7 +329,7 @@ def image_context(evaluated: EvaluatedImage | None, left_out: str | None, names:
         rows.append(
             {
                 "name": names[c],
-                "index": c,
+                "href": None,
                 "label_area": int(evaluation.final.label_area[c]),
                 "sclip": _number(sclip),
                 "final": _number(final),
@@ -376,3 +378,33 @@ def class_context(tally: EvaluationTally, index: int, total_images: int, href) -
         "rows": rows,
         "absent": len(tally.images) - len(rows),
     }
+
+
+def image_part(
+    evaluated: EvaluatedImage | None, left_out: str | None, names: list[str], folder: str, href
+) -> tuple[dict[str, bytes], dict, dict | None]:
+    """What evaluation adds to one image's pages: files, the page's context, the statistics entry.
+
+    Parameters
+    ----------
+    evaluated : EvaluatedImage or None
+        None when the image was left out (``left_out`` says why).
+    folder : str
+        The image's folder in the site (``images/<slug>``).
+    href : callable
+        Makes a site-root path relative to the image page.
+
+    Returns
+    -------
+    files : dict of str to bytes
+        ``<folder>/evaluation.png`` when evaluated.
+    context : dict
+        The image page's ``evaluation`` (see ``image_context``).
+    record : dict or None
+        The ``evaluation`` entry of the image's ``statistics.json`` (with confusion matrices).
+    """
+    if evaluated is None:
+        return {}, image_context(None, left_out, names, None), None
+    path = f"{folder}/{PICTURE_NAME}"
+    record = image_record(evaluated.evaluation, names, confusion=True)
+    return {path: evaluated.picture}, image_context(evaluated, None, names, href(path)), record

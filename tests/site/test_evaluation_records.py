@@ -102,8 +102,12 @@ def test_class_context_lists_images_worst_first(tally):
 def test_card_and_index_numbers(tally):
     numbers = card_numbers(tally)
     # a's SCLIP map: sky I 2 U 3, cat I 1 U 2.
-    assert numbers["a.jpg"] == {"sclip": round((2 / 3 + 0.5) / 2, 6), "final": 1.0, "gain": round(1 - 7 / 12, 6)}
-    assert numbers["c.jpg"] == {"left_out": "c.png: ground truth is 4x3 but image c.jpg is 4x2"}
+    assert numbers["a.jpg"] == {
+        "sclip": round((2 / 3 + 0.5) / 2, 6), "final": 1.0, "gain": round(1 - 7 / 12, 6), "left_out": None
+    }
+    assert numbers["c.jpg"] == {
+        "sclip": None, "final": None, "gain": None, "left_out": "c.png: ground truth is 4x3 but image c.jpg is 4x2"
+    }
     context = index_context(tally, 3, str)
     assert [row["miou"] for row in context["summary"]] == [round((2 / 3 + 0.25) / 3, 6), 0.5]
     assert set(context["figures"]) == {"iou", "confusion"}
