@@ -55,7 +55,7 @@ def _layout(title: str, height: int) -> dict:
         "title": {"text": title, "x": 0.01, "xanchor": "left"},
         "font": FONT,
         "height": height,
-        "margin": {"l": 70, "r": 20, "t": 80, "b": 110},
+        "margin": {"l": 70, "r": 20, "t": 80, "b": 60},
         "plot_bgcolor": "white",
         "paper_bgcolor": "white",
     }
@@ -134,6 +134,7 @@ def plot_confusion(names: list[str], sclip: Scores, final: Scores) -> dict:
                 "zmin": 0,
                 "zmax": 1,
                 "colorscale": "Blues",
+                "reversescale": True,  # Plotly's Blues runs dark to light: 0 white, 1 dark blue
                 "colorbar": {"title": {"text": "share of row"}, "thickness": 14},
                 "visible": i == 0,
                 "hovertemplate": "ground truth: %{y}<br>predicted: %{x}<br>%{customdata:,} px "

@@ -41,14 +41,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from sitegen.distributed.shards import Shard, shard_positions
-from sitegen.errors import OUT_OF_MEMORY_ADVICE, OptionsError, OutputError, SitegenError, WeightsError, is_out_of_memory
+from sitegen.errors import OUT_OF_MEMORY_ADVICE, GroundTruthError, OptionsError, OutputError, SitegenError, WeightsError, is_out_of_memory
 from sitegen.options import ModelOptions, PipelineOptions
 from sitegen.pipeline.run import ComputedImage, ImageJob, ImageTask
 from sitegen.records import PipelineResult, Vocabulary
 from sitegen.site.build_report import BuildReport, build_log
 from sitegen.site.cache import ResultCache, clip_identity, model_identity
+from sitegen.site.evaluation import EvaluatedImage, EvaluationTally, GroundTruthSource, evaluate_result
 from sitegen.site.image_page import image_files
 from sitegen.site.index_page import site_files
 from sitegen.site.output import OutputFolder
@@ -126,12 +128,16 @@ class _Pending:
     summary: ImageSummary
     steps: list
     class_details: list | None
+    evaluated: EvaluatedImage | None = None  # with --ground-truth, when the ground truth is usable
+    left_out: str | None = None  # why the image has no evaluation, with --ground-truth
 
 
 class _SiteBuilder:
     """The per-image work of one build and what it has learnt so far (see the module docstring)."""
 
-    def __init__(self, title, vocabulary, options, models, cache, executor, folder, per_class_details, console, quiet):
+    def __init__(
+        self, title, vocabulary, options, models, cache, executor, folder, per_class_details, console, quiet, ground_truth=None
+    ):
         from sitegen.models.prompt_templates import get_prompt_templates
         from sitegen.site.render import make_environment
 
@@ -158,6 +164,7 @@ class _SiteBuilder:
         self.stage_seconds: dict[str, float] = {}
         self.built = self.cached = self.written = 0
         self._pending: _Pending | None = None
+        self.evaluation = None if ground_truth is None else EvaluationTally(ground_truth, vocabulary.names)
 
     # --- One image ------------------------------------------------------------------------------
 
@@ -226,6 +233,8 @@ class _SiteBuilder:
             if not pages:
                 return
             ready = _Pending(path, result, summarize_image(result, prepared.slug, self.site), steps, class_details)
+            if self.evaluation is not None:
+                ready.evaluated, ready.left_out = self._evaluate(result)
         except RUN_ERRORS:
             raise  # about the whole run (no weights, a bad option), not this image: stop, one message
         except Exception as error:  # noqa: BLE001 -- one bad image never stops the build
@@ -244,6 +253,7 @@ class _SiteBuilder:
             files = image_files(
                 pending.result, pending.steps, pending.summary, previous, next_summary,
                 self.site, self.env, pending.class_details,
+                evaluation=None if self.evaluation is None else (pending.evaluated, pending.left_out),
             )
             for relpath in sorted(files):
                 self.written += self.folder.write(relpath, files[relpath])
@@ -251,6 +261,22 @@ class _SiteBuilder:
             self._fail(pending.path, error)
             return
         self.summaries.append(pending.summary)
+        if pending.evaluated is not None:
+            self.evaluation.add(pending.evaluated.evaluation, pending.summary.page)
+        elif self.evaluation is not None:
+            self.evaluation.leave_out(pending.summary.name, pending.left_out)
+
+    def _evaluate(self, result: PipelineResult) -> tuple[EvaluatedImage | None, str | None]:
+        """``(EvaluatedImage, None)``, or ``(None, reason)`` when the ground truth is unusable
+        (the reason is also a warning: one line naming the file)."""
+        try:
+            return evaluate_result(result, self.evaluation.source, self.site.palette), None
+        except GroundTruthError as error:
+            self.warnings.append(str(error))
+            if not self.quiet:
+                self.console.print(f"[yellow]warning:[/] {escape(str(error))}")
+            path = self.evaluation.source.path_for(result.image.name)
+            return None, " ".join(str(error).replace(str(path), path.name).split())  # no local folders in a site
 
     def _fail(self, path: Path, error: Exception) -> None:
         if not isinstance(error, SitegenError) and not is_out_of_memory(error) and not self.quiet:
@@ -296,7 +322,7 @@ class _SiteBuilder:
             "Images with pages": len(self.summaries),
             "Images failed": len(failures),
         }
-        files = site_files(self.summaries, failures, self.site, self.env, facts)
+        files = site_files(self.summaries, failures, self.site, self.env, facts, self.evaluation)
         for relpath in sorted(files):
             self.written += self.folder.write(relpath, files[relpath])
         return failures
@@ -318,6 +344,7 @@ def build_site(
     lazy_models=None,
     executor=None,
     shard: Shard | None = None,
+    ground_truth: GroundTruthSource | None = None,
 ) -> BuildReport:
     """Build the site for every image in ``images_dir`` into ``out``, or compute one shard of it.
 
@@ -353,6 +380,9 @@ def build_site(
     shard : Shard, optional
         Compute only this shard's images (``sitegen.distributed.shards``) into the cache,
         figures included, and write no pages: a later build without a shard assembles the site.
+    ground_truth : GroundTruthSource, optional
+        Evaluate every image against its ground truth (``--ground-truth``); the site then has
+        ``metrics.json`` and evaluation sections. No part of any cache key.
 
     Returns
     -------
@@ -393,7 +423,9 @@ def build_site(
         raise SitegenError(f"the cache folder {cache_dir} is inside the output folder {out}; pass a --cache-dir outside it")
     cache = ResultCache(cache_dir, refresh=force)
     with owned or nullcontext(), output as folder:
-        builder = _SiteBuilder(title, vocabulary, options, models, cache, executor, folder, per_class_details, console, quiet)
+        builder = _SiteBuilder(
+            title, vocabulary, options, models, cache, executor, folder, per_class_details, console, quiet, ground_truth
+        )
         with make_progress(console, quiet) as progress:
             bar = progress.add_task("Building", total=len(found), current="")
             _run_images(builder, found, slugs, range(len(found)), progress, bar, pages=True)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from sitegen.site.evaluation import EvaluationTally, class_context
 from sitegen.site.page_context import base_context, class_link
 from sitegen.site.paths import class_page_path, relative_href
 from sitegen.site.render import render_page
 from sitegen.site.summaries import ImageSummary, SiteInfo
 
 
-def class_page(index: int, summaries: list[ImageSummary], site: SiteInfo, env) -> tuple[str, str]:
-    """(path, HTML) of the page of vocabulary class ``index``: the images that have it and those that do not."""
+def class_page(
+    index: int, summaries: list[ImageSummary], site: SiteInfo, env, evaluation: EvaluationTally | None = None
+) -> tuple[str, str]:
+    """(path, HTML) of the page of vocabulary class ``index``: the images that have it and those
+    that do not, and with ground truth its IoU per image."""
     spec = site.vocabulary.classes[index]
     page = class_page_path(site.class_slugs[index])
     found, missing = [], []
@@ -49,5 +53,8 @@ def class_page(index: int, summaries: list[ImageSummary], site: SiteInfo, env) -
             "prompts": sum(r["prompts"] for r in found + missing),
             "regions": len(distributions["areas"]),
         },
+        "evaluation": None
+        if evaluation is None
+        else class_context(evaluation, index, len(summaries), lambda target: relative_href(page, target)),
     }
     return page, render_page(env, "class.html", context)

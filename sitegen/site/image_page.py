@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sitegen.records import PipelineResult
+from sitegen.site.evaluation import EvaluatedImage, image_part
 from sitegen.site.page_context import class_link, download_link, result_context
 from sitegen.site.paths import check_site_paths, image_folder, relative_href
 from sitegen.site.render import render_page
@@ -30,8 +31,13 @@ def image_files(
     site: SiteInfo,
     env: jinja2.Environment,
     class_details: list[ClassDetails] | None = None,
+    evaluation: tuple[EvaluatedImage | None, str | None] | None = None,
 ) -> dict[str, bytes]:
-    """Every file of one image: its viewer page, figures, thumbnails and data downloads."""
+    """Every file of one image: its viewer page, figures, thumbnails and data downloads.
+
+    ``evaluation`` is given with ground truth: ``(EvaluatedImage, None)``, or ``(None, reason)``
+    when the image's ground truth was unusable.
+    """
     from sitegen.figures import render_class_thumbnails, render_thumbnail
     from sitegen.pipeline.data_files import (
         compact_probabilities_npz,
@@ -51,6 +57,12 @@ def image_files(
             files[cls.mask_thumbnail] = thumbnails["mask"]
 
     stats = statistics(result)
+    evaluation_context = None
+    if evaluation is not None:
+        extra, evaluation_context, stats["evaluation"] = image_part(
+            *evaluation, site.vocabulary.names, folder, lambda target: relative_href(page, target)
+        )
+        files.update(extra)
     data_files = {
         "probabilities.npz": compact_probabilities_npz(result),
         "prompts.json": to_json_bytes(prompts_record(result)),
@@ -70,6 +82,7 @@ def image_files(
         "previous": _neighbour(previous, page),
         "next": _neighbour(next, page),
         "downloads": downloads,
+        "evaluation": evaluation_context,
     }
     files[page] = render_page(env, "image.html", context).encode("utf-8")
     return check_site_paths(files)

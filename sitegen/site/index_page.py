@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from sitegen.site.assets import static_files
 from sitegen.site.class_page import class_page
+from sitegen.site.evaluation import METRICS_FILE, EvaluationTally, card_numbers, index_context, metrics_json
 from sitegen.site.page_context import base_context, class_link, fact_rows
 from sitegen.site.paths import check_site_paths, relative_href
 from sitegen.site.render import render_page
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     import jinja2
 
 
-def _card(summary: ImageSummary, site: SiteInfo) -> dict:
+def _card(summary: ImageSummary, site: SiteInfo, evaluation: dict | None) -> dict:
     page = "index.html"
     found = [c for c in summary.classes if c.found]
     return {
@@ -27,14 +28,22 @@ def _card(summary: ImageSummary, site: SiteInfo) -> dict:
         "masks": summary.total_masks,
         "class_indices": " ".join(str(c.index) for c in found),
         "classes": [{**class_link(site, c.index, page), "masks": c.masks} for c in found],
+        "evaluation": evaluation,
     }
 
 
 def index_page(
-    summaries: list[ImageSummary], failures: list[Failure], site: SiteInfo, env, build_facts: dict
+    summaries: list[ImageSummary],
+    failures: list[Failure],
+    site: SiteInfo,
+    env,
+    build_facts: dict,
+    evaluation: EvaluationTally | None = None,
 ) -> str:
-    """The index page's HTML: a card per image, a row per class, the failures and the build's facts."""
+    """The index page's HTML: a card per image, a row per class, the failures and the build's
+    facts, and with ground truth the evaluation panel and each card's mIoU."""
     page = "index.html"
+    numbers = {} if evaluation is None else card_numbers(evaluation)
     class_rows = []
     for i in range(len(site.vocabulary)):
         found = [s for s in summaries if s.classes[i].found]
@@ -47,7 +56,10 @@ def index_page(
         )
     context = {
         **base_context(site, page, site.title),
-        "cards": [_card(s, site) for s in summaries],
+        "cards": [_card(s, site, numbers.get(s.name)) for s in summaries],
+        "evaluation": None
+        if evaluation is None
+        else index_context(evaluation, len(summaries), lambda target: relative_href(page, target)),
         "classes": class_rows,
         "failures": failures,
         "totals": {
@@ -68,11 +80,15 @@ def site_files(
     site: SiteInfo,
     env: jinja2.Environment,
     build_facts: dict,
+    evaluation: EvaluationTally | None = None,
 ) -> dict[str, bytes]:
-    """The site-wide files: index, one page per class, the shared static files."""
+    """The site-wide files: index, one page per class, the shared static files, and with ground
+    truth ``metrics.json``."""
     files = static_files()
-    files["index.html"] = index_page(summaries, failures, site, env, build_facts).encode("utf-8")
+    files["index.html"] = index_page(summaries, failures, site, env, build_facts, evaluation).encode("utf-8")
+    if evaluation is not None:
+        files[METRICS_FILE] = metrics_json(evaluation, len(summaries))
     for index in range(len(site.vocabulary)):
-        page, html = class_page(index, summaries, site, env)
+        page, html = class_page(index, summaries, site, env, evaluation)
         files[page] = html.encode("utf-8")
     return check_site_paths(files)
