@@ -1,4 +1,5 @@
-"""The example site, built as the README builds it (with --random-weights), in headless Chromium.
+"""The example site, built as the README builds it (with --random-weights and the example ground
+truth), in headless Chromium.
 
 One build of the four example photographs with the real, untrained CLIP and SAM 2 models; then
 every page is opened from file://: no console errors, no request outside the folder, every link
@@ -25,7 +26,7 @@ def site(tmp_path_factory) -> Path:
     result = CliRunner().invoke(app, [
         "build", str(EXAMPLES / "images"), "--vocab-file", str(EXAMPLES / "vocab.txt"), "--out", str(root / "site"),
         "--cache-dir", str(root / "cache"), "--random-weights", "--prompt-templates", "single",
-        "--min-confidence", "0.1", "--quiet",
+        "--min-confidence", "0.1", "--ground-truth", str(EXAMPLES / "ground_truth"), "--quiet",
     ])
     assert result.exit_code == 0, result.output
     return root / "site"
@@ -66,3 +67,17 @@ def test_index_shows_every_example_and_class_pages_list_where_masks_were_kept(vi
         listed = page.evaluate("() => [...document.querySelectorAll('#found-images h3')].map(h => h.textContent)")
         assert sorted(listed) == sorted(kept_by_class.get(name, ())), name
     opened.assert_clean()
+
+
+def test_the_example_ground_truth_is_evaluated_on_every_page(visit, site):
+    metrics = json.loads((site / "metrics.json").read_text())
+    assert metrics["images"] == {"with_pages": 4, "evaluated": 4, "left_out": []}
+    opened = visit(site, "index.html")
+    opened.page.wait_for_selector("#evaluation-iou-plot .main-svg")
+    opened.page.wait_for_selector("#evaluation-confusion-plot .main-svg")
+    assert "4 of 4 images evaluated against ground truth" in opened.page.text_content("#evaluation-count")
+    opened.assert_clean()
+    for image in ("astronaut-png", "rocket-jpg"):
+        assert (site / "images" / image / "evaluation.png").is_file()
+        assert 'id="evaluation"' in (site / "images" / f"{image}.html").read_text()
+    assert 'id="evaluation-per-image"' in (site / "classes" / "person.html").read_text()
