@@ -2,23 +2,26 @@
 per image, the ground truth beside both maps with their error maps.
 
 Pure functions of ``Scores`` and records, like every figure: the two Plotly figures are plain
-dicts for the index page, the per-image picture is PNG bytes for the image page. The two maps
+dicts for the index page, the per-image picture is JPEG bytes for the image page. The two maps
 are always the SCLIP argmax (stage 3, ``result.dense.prediction``) and the final map (stage 12,
 ``result.final.labels``), drawn in that order and in the same two colours everywhere.
 """
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
+from PIL import Image
 
 from sitegen.evaluation.ground_truth import GroundTruth
 from sitegen.evaluation.metrics import CORRECT, IGNORED_PIXEL, WRONG, ImageEvaluation, Scores, error_map
-from sitegen.figures.canvas import MUTED, LegendItem, Panel, compose
-from sitegen.figures.overlay import blend, hex_to_rgb
+from sitegen.figures.canvas import MUTED, LegendItem, Panel, compose, encode_jpeg
+from sitegen.figures.overlay import Frame, blend, hex_to_rgb
 from sitegen.figures.palette import Palette
 from sitegen.figures.plotly_json import plotly_text
 from sitegen.figures.plotly_layout import FONT, NO_TEMPLATE, dropdown
-from sitegen.figures.views import class_legend, class_overlay, panel_frame
+from sitegen.figures.views import class_legend, class_overlay
 from sitegen.records import PipelineResult
 
 #: The two maps under evaluation: key, label, colour (Okabe-Ito blue and orange).
@@ -34,6 +37,8 @@ ERROR_LABELS = {CORRECT: "correct", WRONG: "wrong class", IGNORED_PIXEL: "ignore
 #: How much of the error colour covers the photo (the photo stays readable underneath).
 ERROR_ALPHA = 0.8
 GROUND_TRUTH_ALPHA = 0.8
+#: The longest side of each of the six panels of the per-image picture.
+PREVIEW_PANEL = 420
 
 
 def shown_classes(*scores: Scores) -> list[int]:
@@ -169,14 +174,17 @@ def _error_picture(frame, rgb: np.ndarray, errors: np.ndarray) -> np.ndarray:
 def render_evaluation(
     result: PipelineResult, truth: GroundTruth, evaluation: ImageEvaluation, palette: Palette
 ) -> bytes:
-    """The ground truth beside both maps and their error maps, as a paper-ready PNG.
+    """The ground truth beside both maps and their error maps, as a JPEG preview.
 
     Row 1: the ground truth, the SCLIP argmax and its error map; row 2: the photo, the final map
     and its error map. Ignored ground-truth pixels show the photo in the ground truth panel and
-    grey in the error maps.
+    grey in the error maps. Panels are at most ``PREVIEW_PANEL`` px: six photographs in a PNG
+    were 1 to 2 MB per example image, the JPEG is about a tenth of that; the exact maps are in
+    the image's ``probabilities.npz`` and its numbers in ``statistics.json``.
     """
     rgb = result.image.rgb
-    frame = panel_frame(*truth.labels.shape, columns=3)
+    height, width = truth.labels.shape
+    frame = Frame.fit(height, width, PREVIEW_PANEL, PREVIEW_PANEL)
     names = result.vocabulary.names
     panels = [Panel(class_overlay(frame, rgb, truth.labels, palette, GROUND_TRUTH_ALPHA), f"ground truth ({truth.name})")]
     for row, ((key, label, _), prediction) in enumerate(zip(MAPS, (result.dense.prediction, result.final.labels))):
@@ -201,7 +209,7 @@ def render_evaluation(
         + ".",
         f"SAM's refinement changed mIoU by {evaluation.gain:+.3f} on this image.",
     ]
-    return compose(
+    png = compose(
         f"Evaluation of {result.image.name} against its ground truth",
         panels,
         random_weights=result.models.random_weights,
@@ -209,3 +217,5 @@ def render_evaluation(
         legend=class_legend(palette, names, shown_classes(evaluation.sclip, evaluation.final)) + errors,
         notes=tuple(notes),
     )
+    with Image.open(io.BytesIO(png)) as picture:
+        return encode_jpeg(np.asarray(picture.convert("RGB")))

@@ -44,7 +44,7 @@ from sitegen.records import PipelineResult, Vocabulary
 METRICS_FILE = "metrics.json"
 SCHEMA_VERSION = 1
 #: The per-image picture, in the image's folder.
-PICTURE_NAME = "evaluation.png"
+PICTURE_NAME = "evaluation.jpg"
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ class GroundTruthSource:
 
 @dataclass(frozen=True)
 class EvaluatedImage:
-    """One image's evaluation and its picture (PNG bytes of ``render_evaluation``)."""
+    """One image's evaluation and its picture (JPEG bytes of ``render_evaluation``)."""
 
     evaluation: ImageEvaluation
     picture: bytes
@@ -397,7 +397,7 @@ def image_part(
     Returns
     -------
     files : dict of str to bytes
-        ``<folder>/evaluation.png`` when evaluated.
+        ``<folder>/evaluation.jpg`` when evaluated.
     context : dict
         The image page's ``evaluation`` (see ``image_context``).
     record : dict or None

@@ -70,10 +70,12 @@ def test_evaluation_picture_colours_correct_and_wrong_pixels():
     evaluation = evaluate_image(
         result.image.name, result.dense.prediction, result.final.labels, truth, len(result.vocabulary)
     )
-    png = render_evaluation(result, truth, evaluation, make_palette(len(result.vocabulary)))
-    picture = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3)
+    jpeg = render_evaluation(result, truth, evaluation, make_palette(len(result.vocabulary)))
+    assert jpeg[:3] == b"\xff\xd8\xff"
+    picture = np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB")).reshape(-1, 3)
     colours = {tuple(c) for c in picture}
-    assert (picture == np.array(BANNER_RED)).all(axis=1).any() == result.models.random_weights
+    banner = (np.abs(picture.astype(int) - np.array(BANNER_RED)).max(axis=1) < 30).sum()
+    assert (banner > 1000) == result.models.random_weights
     # blended over the photo, the error colours dominate their pixels: look for pixels close to each
     for key in ERROR_COLOURS:
         target = np.array(hex_to_rgb(ERROR_COLOURS[key]), float)

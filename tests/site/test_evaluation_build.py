@@ -67,8 +67,8 @@ def test_ground_truth_made_from_the_final_maps_scores_exactly_one(built, tmp_pat
     index = (site / "index.html").read_text()
     assert 'id="evaluation"' in index and "3 of 3 images evaluated against ground truth" in index
     page = (site / "images" / f"{SLUGS[0]}.html").read_text()
-    assert 'id="evaluation"' in page and "evaluation.png" in page
-    assert (site / "images" / SLUGS[0] / "evaluation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert 'id="evaluation"' in page and "evaluation.jpg" in page
+    assert (site / "images" / SLUGS[0] / "evaluation.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
     assert 'id="evaluation-per-image"' in (site / "classes" / "red.html").read_text()
 
 
@@ -156,4 +156,4 @@ def test_without_ground_truth_nothing_of_the_evaluation_appears(built):
         assert 'id="evaluation' not in text and "mIoU" not in text, page
     statistics = json.loads((site / "images" / SLUGS[0] / "data" / "statistics.json").read_text())
     assert "evaluation" not in statistics
-    assert not (site / "images" / SLUGS[0] / "evaluation.png").exists()
+    assert not (site / "images" / SLUGS[0] / "evaluation.jpg").exists()

@@ -78,6 +78,6 @@ def test_the_example_ground_truth_is_evaluated_on_every_page(visit, site):
     assert "4 of 4 images evaluated against ground truth" in opened.page.text_content("#evaluation-count")
     opened.assert_clean()
     for image in ("astronaut-png", "rocket-jpg"):
-        assert (site / "images" / image / "evaluation.png").is_file()
+        assert (site / "images" / image / "evaluation.jpg").is_file()
         assert 'id="evaluation"' in (site / "images" / f"{image}.html").read_text()
     assert 'id="evaluation-per-image"' in (site / "classes" / "person.html").read_text()
