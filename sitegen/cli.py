@@ -215,13 +215,13 @@ def build(
         Optional[str], typer.Option(help="A running Ray cluster (HOST:6379, ray://HOST:10001, auto); default: a local one.", rich_help_panel=MACHINES)
     ] = None,
     ray_workers: Annotated[
-        Optional[int], typer.Option(help="Ray workers holding the models [default: one per node, or per G GPUs].", rich_help_panel=MACHINES)
+        Optional[int], typer.Option(help="Ray workers holding the models (default: one per node, or one per G GPUs).", rich_help_panel=MACHINES)
     ] = None,
     ray_gpus_per_worker: Annotated[
         float, typer.Option(help="GPUs per Ray worker (G); 0 makes CPU workers.", rich_help_panel=MACHINES)
     ] = 0.0,
     shard: Annotated[
-        Optional[str], typer.Option(help="K/N: compute shard K of N (image i goes to shard i mod N) into --cache-dir and write no pages [default: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT].", rich_help_panel=MACHINES)
+        Optional[str], typer.Option(help="K/N: compute shard K of N (image i goes to shard i mod N) into --cache-dir and write no pages (default: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT when set).", rich_help_panel=MACHINES)
     ] = None,
     shard_count: Annotated[
         Optional[int], typer.Option(help="N, the number of shards, with K from $JOB_COMPLETION_INDEX (Kubernetes Indexed Job).", rich_help_panel=MACHINES)

@@ -305,10 +305,9 @@ class RayExecutor:
             if entry.attempts < ATTEMPTS:
                 waiting.appendleft(entry)
                 return None
-            name = entry.task.image.name
             entry.outcome = WorkerDied(
-                f"{name}: the worker computing it died, twice (killed, or out of memory?); "
-                "the next build tries it again"
+                "the worker computing this image died, and so did the one that tried it again "
+                "(killed, or out of memory?); the next build tries it again"
             )
         except ray.exceptions.RayTaskError as error:
             cause = getattr(error, "cause", None)

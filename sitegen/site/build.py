@@ -157,6 +157,7 @@ class _SiteBuilder:
         self.site = SiteInfo.create(title, vocabulary, options, models)
         self.env = make_environment()
         self._text_embeddings = None
+        self.store_text = True  # False in shards other than shard 0: one writer per cache entry
         self.summaries: list[ImageSummary] = []
         self.failures: dict[str, Failure] = {}
         self.warnings: list[str] = []
@@ -308,6 +309,7 @@ class _SiteBuilder:
                 self.prompt_templates,
                 self.vocabulary.queries,
                 lambda queries: self.executor.encode_queries(queries, self.prompt_templates),
+                store=self.store_text,
             )
         return self._text_embeddings
 
@@ -415,6 +417,7 @@ def build_site(
     if shard is not None:
         cache = ResultCache(cache_dir, refresh=force)
         builder = _SiteBuilder(title, vocabulary, options, models, cache, executor, None, per_class_details, console, quiet)
+        builder.store_text = shard.index == 0
         with owned or nullcontext():
             return _compute_shard(builder, found, slugs, shard, start)
     output = OutputFolder(out, overwrite=overwrite, inputs=[images_dir])

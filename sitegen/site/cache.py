@@ -199,11 +199,14 @@ class ResultCache:
         prompt_templates: Sequence[str],
         queries: Sequence[str],
         encode: Callable[[list[str]], np.ndarray],
+        *,
+        store: bool = True,
     ) -> np.ndarray:
         """(Q, D) float32 embeddings of ``queries``; ``encode`` runs only on the missing ones.
 
         ``encode(list_of_queries)`` returns their (n, D) float32 embeddings (the CLIP text
-        tower); each result is stored per query.
+        tower); each result is stored per query, unless ``store`` is False (every shard but
+        shard 0 of a sharded build, so that no two shards write one entry).
         """
         keys = [self._text_key(clip_identity, prompt_templates, query) for query in queries]
         found = {key: self._get("text", key, np.ndarray) for key in dict.fromkeys(keys)}
@@ -212,7 +215,8 @@ class ResultCache:
             missing_queries = [queries[keys.index(key)] for key in missing]
             computed = np.asarray(encode(missing_queries), dtype=np.float32)
             for key, embedding in zip(missing, computed):
-                self._put("text", key, embedding)
+                if store:
+                    self._put("text", key, embedding)
                 found[key] = embedding
         return np.stack([found[key] for key in keys]).astype(np.float32, copy=False)
 

@@ -1,16 +1,18 @@
-"""Fake models whose worker process dies (SIGKILL) while computing a chosen image, for the Ray tests.
+"""Fake models whose worker process dies (SIGKILL), or dawdles, on a chosen image, for the Ray tests.
 
 ``DyingModels(models, marker_dir, width, deaths)`` is ``FakeModels`` whose CLIP kills its own
 process when asked for an image ``width`` pixels wide, the first ``deaths`` times across all
 processes: each death first claims a marker file in ``marker_dir`` (created exclusively), so the
 count holds over the workers of a cluster. Give it to a ``RayExecutor`` through
-``functools.partial``, which Ray carries to the workers by value.
+``functools.partial``, which Ray carries to the workers by value. ``SlowModels(models, width,
+seconds)`` instead sleeps that long before computing such an image.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 from tests.site.fake_models import FakeClip, FakeModels
@@ -47,6 +49,31 @@ class DyingModels(FakeModels):
     def clip(self):
         if self._clip is None:
             self._clip = DyingClip(*self.dying)
+            self.loads += 1
+        return self._clip
+
+
+class SlowClip(FakeClip):
+    def __init__(self, width: int, seconds: float):
+        super().__init__()
+        self.width = width
+        self.seconds = seconds
+
+    def compute_similarity(self, rgb, *args, **kwargs):
+        if rgb.shape[1] == self.width:
+            time.sleep(self.seconds)
+        return super().compute_similarity(rgb, *args, **kwargs)
+
+
+class SlowModels(FakeModels):
+    def __init__(self, models, width: int, seconds: float):
+        super().__init__(models)
+        self.slow = (width, seconds)
+
+    @property
+    def clip(self):
+        if self._clip is None:
+            self._clip = SlowClip(*self.slow)
             self.loads += 1
         return self._clip
 

@@ -22,7 +22,7 @@ from sitegen.distributed.ray_executor import RayExecutor
 from sitegen.models.prompt_templates import get_prompt_templates
 from sitegen.pipeline.image import load_image
 from sitegen.pipeline.run import ComputedImage, ImageJob, ImageTask
-from tests.distributed.dying_models import DyingModels, deaths
+from tests.distributed.dying_models import DyingModels, SlowModels, deaths
 from tests.site.build_support import build, comparable, snapshot, write_good_images
 from tests.site.fake_models import MODELS, OPTIONS, VOCABULARY, FakeModels
 
@@ -91,6 +91,14 @@ def test_ray_workers_compute_the_same_bytes_as_this_process(cluster, images):
     assert counters["clip_forwards"] == 2 and counters["sam_embeds"] == 2 and counters["text_encodings"] == 4
 
 
+def test_progress_counts_an_image_when_any_worker_finishes_it_and_results_still_come_in_order(cluster, images):
+    slow_first = functools.partial(SlowModels, width=64, seconds=5.0)  # img0 is 64 px wide
+    with RayExecutor(ExecutorSettings("ray", ray_workers=2), MODELS, slow_first) as executor:
+        outcomes, finished = compute_all(executor, images)
+    assert finished == [1, 0]  # img1 finished first, on the other worker ...
+    assert [o.index for o in outcomes] == [0, 1]  # ... and still came back second
+
+
 def test_an_error_inside_a_worker_comes_back_as_the_original_exception(cluster, images):
     with RayExecutor(ExecutorSettings("ray", ray_workers=1), MODELS, FakeModels) as executor:
         image = load_image(images[0], OPTIONS.max_pixels)
@@ -135,7 +143,8 @@ def test_an_image_that_kills_two_workers_fails_alone_and_the_next_build_finishes
     assert deaths(markers) == 2  # the first try and one retry on another worker, then no more
     assert report.built == 1
     assert [(f.name, f.reason) for f in report.failed] == [
-        ("img1.png", "img1.png: the worker computing it died, twice (killed, or out of memory?); the next build tries it again")
+        ("img1.png", "the worker computing this image died, and so did the one that tried it again "
+         "(killed, or out of memory?); the next build tries it again")
     ]
     assert b"img1.png" in (tmp_path / "ray" / "index.html").read_bytes()
     # The cause goes away (here: no more deaths): the next build computes only that image.

@@ -65,6 +65,33 @@ def test_two_shards_in_two_processes_then_the_assembly_equals_a_local_build_and_
     assert local_report.built == 3
 
 
+def entry_inodes(cache: Path) -> dict[str, int]:
+    """Every cache entry (relative path) and its inode: an atomic rewrite gives a new inode."""
+    return {p.relative_to(cache).as_posix(): p.stat().st_ino for p in cache.rglob("*.pkl.gz")}
+
+
+def test_shards_never_write_the_same_cache_entry(tmp_path):
+    images = tmp_path / "images"
+    paths = write_good_images(images, 3)
+    (images / "img3.png").write_bytes(paths[0].read_bytes())  # shard 1's by position, img0's bytes
+    cache = tmp_path / "cache"
+    first = start_shard(images, tmp_path / "site", cache, "1/2")
+    assert json.loads(first.communicate(timeout=300)[0])["images"] == 1  # img1; img3 is img0's
+    after_shard1 = entry_inodes(cache)
+    second = start_shard(images, tmp_path / "site", cache, "0/2")
+    assert json.loads(second.communicate(timeout=300)[0])["images"] == 2  # img0 and img2
+    after_both = entry_inodes(cache)
+    assert {path: after_both[path] for path in after_shard1} == after_shard1, "shard 0 rewrote an entry of shard 1"
+    kinds = sorted(path.split("/")[0] for path in after_shard1)
+    assert kinds == ["figures", "results", "similarity"], "only shard 0 stores the text embeddings"
+    assert sorted(path.split("/")[0] for path in set(after_both) - set(after_shard1)) == [
+        "figures", "figures", "results", "results", "similarity", "similarity", "text", "text", "text", "text"
+    ]
+    # The assembly runs no model: img3's result is img0's; only its figures (which name it) are drawn here.
+    report, models = build(images, tmp_path / "site", cache)
+    assert (report.built, report.cached, models.counters()["model_loads"]) == (0, 4, 0)
+
+
 def test_the_assembly_computes_only_what_no_shard_finished(tmp_path):
     images = tmp_path / "images"
     write_good_images(images, 3)
