@@ -24,7 +24,9 @@ already back are in the cache, so the next build resumes from there.
 from __future__ import annotations
 
 import math
+import os
 import socket
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -132,9 +134,13 @@ class ImageWorker:
     """One Ray actor: a set of models, loaded on first need, and ``compute_image`` over them."""
 
     def __init__(self, models: ModelOptions, make_models: Callable[[ModelOptions], LazyModels], threads: int):
-        from sitegen.models.device import limit_cpu_threads
+        # torch takes its thread count from these when it is first imported (by the first model
+        # load, not before: a worker whose images all come with their CLIP output still starts fast).
+        os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
+        if "torch" in sys.modules:
+            from sitegen.models.device import limit_cpu_threads
 
-        limit_cpu_threads(threads)
+            limit_cpu_threads(threads)
         self.models = make_models(models)
 
     def encode_queries(self, queries: list[str], prompt_templates: tuple[str, ...]) -> tuple[np.ndarray, dict]:

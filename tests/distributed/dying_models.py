@@ -1,11 +1,11 @@
-"""Fake models whose worker process dies (SIGKILL), or dawdles, on a chosen image, for the Ray tests.
+"""Fake models whose worker process dies (SIGKILL), or waits, on a chosen image, for the Ray tests.
 
 ``DyingModels(models, marker_dir, width, deaths)`` is ``FakeModels`` whose CLIP kills its own
 process when asked for an image ``width`` pixels wide, the first ``deaths`` times across all
 processes: each death first claims a marker file in ``marker_dir`` (created exclusively), so the
 count holds over the workers of a cluster. Give it to a ``RayExecutor`` through
-``functools.partial``, which Ray carries to the workers by value. ``SlowModels(models, width,
-seconds)`` instead sleeps that long before computing such an image.
+``functools.partial``, which Ray carries to the workers by value. ``WaitingModels(models, width,
+signal_file)`` instead holds such an image until ``signal_file`` exists (two minutes at most).
 """
 
 from __future__ import annotations
@@ -53,27 +53,29 @@ class DyingModels(FakeModels):
         return self._clip
 
 
-class SlowClip(FakeClip):
-    def __init__(self, width: int, seconds: float):
+class WaitingClip(FakeClip):
+    def __init__(self, width: int, signal_file: Path):
         super().__init__()
         self.width = width
-        self.seconds = seconds
+        self.signal_file = Path(signal_file)
 
     def compute_similarity(self, rgb, *args, **kwargs):
         if rgb.shape[1] == self.width:
-            time.sleep(self.seconds)
+            deadline = time.monotonic() + 120
+            while not self.signal_file.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
         return super().compute_similarity(rgb, *args, **kwargs)
 
 
-class SlowModels(FakeModels):
-    def __init__(self, models, width: int, seconds: float):
+class WaitingModels(FakeModels):
+    def __init__(self, models, width: int, signal_file: Path):
         super().__init__(models)
-        self.slow = (width, seconds)
+        self.waiting = (width, signal_file)
 
     @property
     def clip(self):
         if self._clip is None:
-            self._clip = SlowClip(*self.slow)
+            self._clip = WaitingClip(*self.waiting)
             self.loads += 1
         return self._clip
 

@@ -22,7 +22,7 @@ from sitegen.distributed.ray_executor import RayExecutor
 from sitegen.models.prompt_templates import get_prompt_templates
 from sitegen.pipeline.image import load_image
 from sitegen.pipeline.run import ComputedImage, ImageJob, ImageTask
-from tests.distributed.dying_models import DyingModels, SlowModels, deaths
+from tests.distributed.dying_models import DyingModels, WaitingModels, deaths
 from tests.site.build_support import build, comparable, snapshot, write_good_images
 from tests.site.fake_models import MODELS, OPTIONS, VOCABULARY, FakeModels
 
@@ -91,12 +91,24 @@ def test_ray_workers_compute_the_same_bytes_as_this_process(cluster, images):
     assert counters["clip_forwards"] == 2 and counters["sam_embeds"] == 2 and counters["text_encodings"] == 4
 
 
-def test_progress_counts_an_image_when_any_worker_finishes_it_and_results_still_come_in_order(cluster, images):
-    slow_first = functools.partial(SlowModels, width=64, seconds=5.0)  # img0 is 64 px wide
-    with RayExecutor(ExecutorSettings("ray", ray_workers=2), MODELS, slow_first) as executor:
-        outcomes, finished = compute_all(executor, images)
-    assert finished == [1, 0]  # img1 finished first, on the other worker ...
-    assert [o.index for o in outcomes] == [0, 1]  # ... and still came back second
+def test_progress_counts_an_image_when_any_worker_finishes_it_and_results_still_come_in_order(cluster, images, tmp_path):
+    # img0 (64 px wide) is held on its worker until the driver has counted img1 as finished.
+    signal_file = tmp_path / "img1-finished"
+    held = functools.partial(WaitingModels, width=64, signal_file=signal_file)
+    finished = []
+
+    def on_done(task, outcome):
+        finished.append(task.index)
+        if task.index == 1:
+            signal_file.touch()
+
+    with RayExecutor(ExecutorSettings("ray", ray_workers=2), MODELS, held) as executor:
+        text = executor.encode_queries(VOCABULARY.queries, JOB.prompt_templates)
+        tasks = [ImageTask(i, load_image(path, OPTIONS.max_pixels), None, text) for i, path in enumerate(images)]
+        outcomes = list(executor.in_order(tasks, lambda task: task, JOB, on_done))
+    assert finished == [1, 0]  # img1 was counted first, on the other worker ...
+    assert [task.index for task, _ in outcomes] == [0, 1]  # ... and still came back second
+    assert [outcome.index for _, outcome in outcomes] == [0, 1]
 
 
 def test_an_error_inside_a_worker_comes_back_as_the_original_exception(cluster, images):
@@ -148,7 +160,7 @@ def test_an_image_that_kills_two_workers_fails_alone_and_the_next_build_finishes
     ]
     assert b"img1.png" in (tmp_path / "ray" / "index.html").read_bytes()
     # The cause goes away (here: no more deaths): the next build computes only that image.
-    again = ray_build(folder, tmp_path / "ray", tmp_path / "cache")
+    again, _ = build(folder, tmp_path / "ray", tmp_path / "cache")
     assert (again.built, again.cached, again.failed) == (1, 1, [])
     build(folder, tmp_path / "local", tmp_path / "local-cache")
     assert comparable(snapshot(tmp_path / "ray")) == comparable(snapshot(tmp_path / "local"))
@@ -193,7 +205,7 @@ def test_without_ray_installed_the_ray_executor_says_how_to_install_it(cli, tmp_
 
 
 def test_the_command_line_builds_with_ray_workers_on_the_running_cluster(cli, cluster, tmp_path):
-    result = cli("--cache-dir", str(tmp_path / "cache"), "--executor", "ray", "--ray-workers", "2")
+    result = cli("--cache-dir", str(tmp_path / "cache"), "--executor", "ray", "--ray-workers", "1")
     assert result.exit_code == 0, result.output
     assert ray.is_initialized(), "a cluster the build did not start is left running"
     local = cli("--cache-dir", str(tmp_path / "local-cache"), "--out", str(tmp_path / "local"))
