@@ -244,6 +244,24 @@ def build(
         Optional[int],
         typer.Option(help="Ground-truth index left out of every metric [default: 255].", min=0, max=65535, rich_help_panel=EVALUATION),
     ] = None,
+    paper_figures: Annotated[
+        bool,
+        typer.Option(
+            "--paper-figures",
+            help="Also write every step's lossless PNG (paper figures, about 7 MB per image); by default each step is shown by its interactive figure.",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = False,
+    jobs: Annotated[
+        Optional[int],
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Processes that draw figures and write pages [default: the number of usable cores]. The site is the same for any value.",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = None,
 ) -> None:
     """Build the multi-page site for every image in IMAGES_DIR."""
     from rich.console import Console
@@ -253,6 +271,7 @@ def build(
     from sitegen.site.build import build_site
     from sitegen.site.build_report import summary_table
     from sitegen.site.cache import CACHE_ENV, default_cache_dir
+    from sitegen.site.parallel import default_jobs
 
     console = Console(stderr=True, quiet=flags["quiet"])
     if ground_truth is None and (gt_labels is not None or ignore_index is not None):
@@ -283,6 +302,8 @@ def build(
                 force=force,
                 overwrite=flags["overwrite"],
                 per_class_details=flags["per_class_details"],
+                paper_figures=paper_figures,
+                jobs=jobs or default_jobs(),
                 quiet=flags["quiet"],
                 console=console,
                 executor=computer,

@@ -8,7 +8,7 @@ from sitegen.figures.class_details import render_class_details
 from sitegen.figures.palette import Palette, make_palette
 from sitegen.figures.registry import STEPS, ClassDetails, RenderedStep, StepInfo
 from sitegen.figures.steps import render_step, render_steps
-from sitegen.figures.thumbnails import render_class_thumbnails, render_thumbnail
+from sitegen.figures.thumbnails import render_class_thumbnails, render_photo_thumbnail, render_thumbnail
 
 __all__ = [
     "STEPS",
@@ -19,6 +19,7 @@ __all__ = [
     "make_palette",
     "render_class_details",
     "render_class_thumbnails",
+    "render_photo_thumbnail",
     "render_step",
     "render_steps",
     "render_thumbnail",

@@ -21,7 +21,9 @@ import numpy as np
 
 PATH_MAX_SIDE = 256
 MIN_PATH_SIDE = 32
-PATH_BUDGET = 40_000
+#: Characters of SVG path data per figure (class outlines over an image): 24,000 keep a mask's
+#: outline within a few pixels at the size a page shows it.
+PATH_BUDGET = 24_000
 
 
 def outline_corners(grid: np.ndarray) -> list[np.ndarray]:

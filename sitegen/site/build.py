@@ -3,8 +3,11 @@
 Gather, then work, then write. The image files are listed and given their page slugs up front
 (slugs of failing images are reserved too, so one image starting to fail never renames another's
 page). Each image then goes load -> result cache -> CLIP-similarity cache -> models (loaded on
-first need only) -> figures -> pages, and its pages are written as soon as the next successful
-image is known (a page links to its neighbours, and a failed image must not be linked to). The
+first need only), then figures -> pages (``sitegen.site.page_task``) in one of ``jobs`` worker
+processes as soon as the next successful image is known (a page links to its neighbours, and a
+failed image must not be linked to); this process writes what the workers return, in image
+order (``sitegen.site.parallel``), so the site is the same for any ``jobs``. A page whose
+neighbour then failed in a worker is rendered again with the right links (``_relink``). The
 index, the class pages and ``build-log.txt`` come last, and ``OutputFolder.finish`` records the
 build and removes the pages of images that left the folder.
 
@@ -51,9 +54,10 @@ from sitegen.records import PipelineResult, Vocabulary
 from sitegen.site.build_report import BuildReport, build_log
 from sitegen.site.cache import ResultCache, clip_identity, model_identity
 from sitegen.site.evaluation import EvaluatedImage, EvaluationTally, GroundTruthSource, evaluate_result
-from sitegen.site.image_page import image_files
 from sitegen.site.index_page import site_files
 from sitegen.site.output import OutputFolder
+from sitegen.site.page_task import PageTask, render_pages, rendered_figures
+from sitegen.site.parallel import OrderedPool
 from sitegen.site.progress import make_progress
 from sitegen.site.summaries import Failure, ImageSummary, SiteInfo, summarize_image
 
@@ -121,13 +125,12 @@ class _Prepared:
 
 @dataclass
 class _Pending:
-    """An image whose result and figures are ready, waiting to learn its next neighbour."""
+    """An image whose result is ready, waiting to learn its next neighbour."""
 
     path: Path
-    result: PipelineResult
+    result: PipelineResult | None  # None once handed to the pool
     summary: ImageSummary
-    steps: list
-    class_details: list | None
+    figures_key: str
     evaluated: EvaluatedImage | None = None  # with --ground-truth, when the ground truth is usable
     left_out: str | None = None  # why the image has no evaluation, with --ground-truth
 
@@ -136,7 +139,7 @@ class _SiteBuilder:
     """The per-image work of one build and what it has learnt so far (see the module docstring)."""
 
     def __init__(
-        self, title, vocabulary, options, models, cache, executor, folder, per_class_details, console, quiet, ground_truth=None
+        self, title, vocabulary, options, models, cache, executor, folder, flags, console, quiet, pool, ground_truth=None
     ):
         from sitegen.models.prompt_templates import get_prompt_templates
         from sitegen.site.render import make_environment
@@ -147,14 +150,15 @@ class _SiteBuilder:
         self.cache = cache
         self.executor = executor
         self.folder = folder
-        self.per_class_details = per_class_details
+        self.per_class_details = flags["per_class_details"]
+        self.pool = pool
         self.console = console
         self.quiet = quiet
         self.prompt_templates = get_prompt_templates(options.prompt_templates)
         self.job = ImageJob(vocabulary, options, tuple(self.prompt_templates))
         self.model_identity = model_identity(models)
         self.clip_identity = clip_identity(models)
-        self.site = SiteInfo.create(title, vocabulary, options, models)
+        self.site = SiteInfo.create(title, vocabulary, options, models, paper_figures=flags["paper_figures"])
         self.env = make_environment()
         self._text_embeddings = None
         self.store_text = True  # False in shards other than shard 0: one writer per cache entry
@@ -165,16 +169,21 @@ class _SiteBuilder:
         self.stage_seconds: dict[str, float] = {}
         self.built = self.cached = self.written = 0
         self._pending: _Pending | None = None
+        self._submitted: ImageSummary | None = None  # the last image handed to the pool
+        self._linked: dict[str, tuple[str | None, str | None]] = {}  # page -> (previous, next) it links to
+        self._images: dict[str, _Pending] = {}  # image name -> its record (result dropped once handed out)
+        self._slugs: dict[str, str] = {}
         self.evaluation = None if ground_truth is None else EvaluationTally(ground_truth, vocabulary.names)
 
     # --- One image ------------------------------------------------------------------------------
 
-    def prepare(self, index: int, path: Path, slug: str) -> _Prepared:
+    def prepare(self, index: int, path: Path, slug: str, counted: bool = True) -> _Prepared:
         """Decode the image and look it up: its cached result, else the task that computes it.
 
         The result cache is keyed by the image's bytes and everything that changes the result;
         on a miss the CLIP output may still be cached (a threshold changed), and the text
         embeddings are fetched (or encoded, once per build) only when CLIP must run.
+        ``counted=False`` looks an image up again without counting or logging it.
         """
         from sitegen.pipeline.image import load_image
 
@@ -183,9 +192,10 @@ class _SiteBuilder:
             data = path.read_bytes()
             key = self.cache.result_key(data, self.vocabulary, self.options, self.model_identity)
             cached = self.cache.get_result(key)
-            if cached is not None:
+            if cached is not None and counted:
                 self.cached += 1
                 self.log.append(f"  {image.name}: from the cache")
+            if cached is not None:
                 # Everything that changes the arrays is in the key; the descriptive fields (file name,
                 # its warnings, vocabulary line numbers, device) come from this run.
                 result = dataclasses.replace(cached, image=image, vocabulary=self.vocabulary, models=self.models, timings={})
@@ -230,10 +240,13 @@ class _SiteBuilder:
             if not self.quiet:
                 for warning in result.image.warnings:
                     self.console.print(f"[yellow]warning:[/] {warning}")
-            steps, class_details = self._figures(result, prepared.key)
+            figures_key = self.cache.figures_key(prepared.key, result.image, self.per_class_details)
             if not pages:
+                args = (result, self.site, self.cache, figures_key, self.per_class_details)
+                self.pool.submit((path, None), rendered_figures, *args)
+                self.write_outcomes(self.pool.ready())
                 return
-            ready = _Pending(path, result, summarize_image(result, prepared.slug, self.site), steps, class_details)
+            ready = _Pending(path, result, summarize_image(result, prepared.slug, self.site), figures_key)
             if self.evaluation is not None:
                 ready.evaluated, ready.left_out = self._evaluate(result)
         except RUN_ERRORS:
@@ -241,31 +254,97 @@ class _SiteBuilder:
         except Exception as error:  # noqa: BLE001 -- one bad image never stops the build
             self._fail(path, error)
             return
+        self._images[ready.summary.name] = ready
+        self._slugs[ready.summary.name] = prepared.slug
         self.flush(next_summary=ready.summary)
         self._pending = ready
+        self.write_outcomes(self.pool.ready())
 
     def flush(self, next_summary: ImageSummary | None = None) -> None:
-        """Write the pages of the waiting image, whose next neighbour is now known."""
+        """Hand the waiting image, whose next neighbour is now known, to the pool."""
         pending, self._pending = self._pending, None
         if pending is None:
             return
-        previous = self.summaries[-1] if self.summaries else None
-        try:
-            files = image_files(
-                pending.result, pending.steps, pending.summary, previous, next_summary,
-                self.site, self.env, pending.class_details,
-                evaluation=None if self.evaluation is None else (pending.evaluated, pending.left_out),
-            )
-            for relpath in sorted(files):
-                self.written += self.folder.write(relpath, files[relpath])
-        except Exception as error:  # noqa: BLE001 -- as in add()
-            self._fail(pending.path, error)
-            return
-        self.summaries.append(pending.summary)
-        if pending.evaluated is not None:
-            self.evaluation.add(pending.evaluated.evaluation, pending.summary.page)
-        elif self.evaluation is not None:
-            self.evaluation.leave_out(pending.summary.name, pending.left_out)
+        previous = self._submitted
+        self._linked[pending.summary.name] = (previous and previous.name, next_summary and next_summary.name)
+        self.pool.submit((pending.path, pending.summary), render_pages, self._task(pending, pending.result, previous, next_summary))
+        pending.result = None  # the pool has it; keep memory flat over thousands of images
+        self._submitted = pending.summary
+
+    def _task(self, pending: _Pending, result, previous, next_summary) -> PageTask:
+        evaluation = None if self.evaluation is None else (pending.evaluated, pending.left_out)
+        return PageTask(
+            result, pending.summary, previous, next_summary, self.site, self.cache,
+            pending.figures_key, self.per_class_details, evaluation,
+        )
+
+    def finish_images(self) -> None:
+        """Write every image still in the pool, then fix the links to images that failed there."""
+        self.flush()
+        self.write_outcomes(self.pool.drain())
+        self._relink()
+        for summary in self.summaries:
+            pending = self._images[summary.name]
+            if pending.evaluated is not None:
+                self.evaluation.add(pending.evaluated.evaluation, summary.page)
+            elif self.evaluation is not None:
+                self.evaluation.leave_out(summary.name, pending.left_out)
+
+    def write_outcomes(self, outcomes) -> None:
+        """Write the files of finished images, in image order; an error fails its image only.
+
+        An outcome's tag is ``(path, summary)``; a shard's figures-only task has no summary.
+        """
+        for outcome in outcomes:
+            path, summary = outcome.tag
+            try:
+                if outcome.error is not None:
+                    raise outcome.error
+                if summary is None:
+                    continue
+                for relpath in sorted(outcome.value):
+                    self.written += self.folder.write(relpath, outcome.value[relpath])
+            except RUN_ERRORS:
+                raise
+            except Exception as error:  # noqa: BLE001 -- as in add()
+                self._fail(path, error)
+                continue
+            self.summaries.append(summary)
+
+    def _relink(self) -> None:
+        """Render again the pages whose previous or next image failed after they were handed out.
+
+        Rare (figures or pages failing for a result that was fine); their results come back from
+        the cache. Done in this process, in image order, so the site is the same for any ``jobs``.
+        A page that fails now is dropped too, and the pages around it are checked again.
+        """
+        settled = False
+        while not settled:
+            settled = True
+            for i, summary in enumerate(self.summaries):
+                previous = self.summaries[i - 1] if i else None
+                next_summary = self.summaries[i + 1] if i + 1 < len(self.summaries) else None
+                wanted = (previous and previous.name, next_summary and next_summary.name)
+                if self._linked[summary.name] == wanted:
+                    continue
+                pending = self._images[summary.name]
+                try:
+                    prepared = self.prepare(i, pending.path, self._slugs[summary.name], counted=False)
+                    if prepared.error is not None:
+                        raise prepared.error
+                    if prepared.result is None:
+                        raise SitegenError(f"{pending.path.name}: its result left the cache during the build; build again")
+                    files = render_pages(self._task(pending, prepared.result, previous, next_summary))
+                    for relpath in sorted(files):
+                        self.written += self.folder.write(relpath, files[relpath])
+                except RUN_ERRORS:
+                    raise
+                except Exception as error:  # noqa: BLE001 -- as in add()
+                    self._fail(pending.path, error)
+                    del self.summaries[i]
+                    settled = False
+                    break
+                self._linked[summary.name] = wanted
 
     def _evaluate(self, result: PipelineResult) -> tuple[EvaluatedImage | None, str | None]:
         """``(EvaluatedImage, None)``, or ``(None, reason)`` when the ground truth is unusable
@@ -283,23 +362,6 @@ class _SiteBuilder:
         if not isinstance(error, SitegenError) and not is_out_of_memory(error) and not self.quiet:
             self.console.print("".join(traceback.format_exception(error)).rstrip(), style="dim", markup=False)
         self.failures[path.name] = failure_of(path, error)
-
-    def _figures(self, result: PipelineResult, result_key: str) -> tuple[list, list | None]:
-        """The rendered steps and, with per-class details, each class's views: cached or rendered."""
-        from sitegen.figures import render_class_details, render_steps
-
-        key = self.cache.figures_key(result_key, result.image, self.per_class_details)
-        figures = self.cache.get_figures(key)
-        if figures is None:
-            palette = self.site.palette
-            details = (
-                [render_class_details(result, palette, c.index) for c in self.vocabulary.classes]
-                if self.per_class_details
-                else None
-            )
-            figures = (render_steps(result, palette), details)
-            self.cache.put_figures(key, figures)
-        return figures
 
     def _text(self):
         """(Q, D) text embeddings, from the cache or the CLIP text tower, once per build."""
@@ -341,6 +403,8 @@ def build_site(
     force: bool = False,
     overwrite: bool = False,
     per_class_details: bool = False,
+    paper_figures: bool = False,
+    jobs: int = 1,
     quiet: bool = False,
     console: Console | None = None,
     lazy_models=None,
@@ -369,6 +433,12 @@ def build_site(
         Accept foreign files in ``out``; they are kept (see ``sitegen.site.output``).
     per_class_details : bool
         Add the per-class detail views to every image page (presentation only: no model runs).
+    paper_figures : bool
+        Also write the lossless PNG of every step (and of every per-class view): paper figures,
+        about 7 MB per image. Without it every step is shown by its interactive figure.
+    jobs : int
+        Processes that draw figures and make pages (the models run through ``executor``). The
+        site is the same for any value; the CLI's default is the number of usable cores.
     quiet : bool
         No progress bars and no warnings on the console.
     console : rich Console, optional
@@ -414,26 +484,27 @@ def build_site(
     if executor is None:
         executor = LocalExecutor(owned or lazy_models)
     title = f"sitegen: {Path(images_dir).resolve().name}"
+    flags = {"per_class_details": per_class_details, "paper_figures": paper_figures}
     if shard is not None:
         cache = ResultCache(cache_dir, refresh=force)
-        builder = _SiteBuilder(title, vocabulary, options, models, cache, executor, None, per_class_details, console, quiet)
-        builder.store_text = shard.index == 0
-        with owned or nullcontext():
+        with owned or nullcontext(), OrderedPool(jobs) as pool:
+            builder = _SiteBuilder(title, vocabulary, options, models, cache, executor, None, flags, console, quiet, pool)
+            builder.store_text = shard.index == 0
             return _compute_shard(builder, found, slugs, shard, start)
     output = OutputFolder(out, overwrite=overwrite, inputs=[images_dir])
     site_root = Path(out).resolve()
     if site_root == Path(cache_dir).resolve() or site_root in Path(cache_dir).resolve().parents:
         raise SitegenError(f"the cache folder {cache_dir} is inside the output folder {out}; pass a --cache-dir outside it")
     cache = ResultCache(cache_dir, refresh=force)
-    with owned or nullcontext(), output as folder:
+    with owned or nullcontext(), output as folder, OrderedPool(jobs) as pool:
         builder = _SiteBuilder(
-            title, vocabulary, options, models, cache, executor, folder, per_class_details, console, quiet, ground_truth
+            title, vocabulary, options, models, cache, executor, folder, flags, console, quiet, pool, ground_truth
         )
         with make_progress(console, quiet) as progress:
             bar = progress.add_task("Building", total=len(found), current="")
             _run_images(builder, found, slugs, range(len(found)), progress, bar, pages=True)
             progress.update(bar, current="index and class pages")
-            builder.flush()
+            builder.finish_images()
             failures = builder.write_site(found)
         displaced = [f"{relpath} was not written by sitegen: kept as {aside}" for relpath, aside in folder.displaced]
         counters = executor.counters()
@@ -479,6 +550,7 @@ def _compute_shard(builder: _SiteBuilder, found: list[Path], slugs: list[str], s
     with make_progress(builder.console, builder.quiet) as progress:
         bar = progress.add_task(f"Shard {shard}", total=len(positions), current="")
         _run_images(builder, found, slugs, positions, progress, bar, pages=False)
+        builder.write_outcomes(builder.pool.drain())
     order = {path.name: i for i, path in enumerate(found)}
     counters = builder.executor.counters()
     return BuildReport(

@@ -1,8 +1,13 @@
-"""The page of one vocabulary class: every image that has it, and its region statistics."""
+"""The page of one vocabulary class: every image that has it, and its region statistics.
+
+The HTML holds the first page of each list; the class's numbers per image travel as JSON in the
+page and ``static/js/gallery.js`` pages through them with the names from ``gallery.js``.
+"""
 
 from __future__ import annotations
 
 from sitegen.site.evaluation import EvaluationTally, class_context
+from sitegen.site.gallery import CARDS_PER_PAGE, GALLERY_SCRIPT, ROWS_PER_PAGE, class_rows
 from sitegen.site.page_context import base_context, class_link
 from sitegen.site.paths import class_page_path, relative_href
 from sitegen.site.render import render_page
@@ -31,6 +36,7 @@ def class_page(
         if cls.found:
             record["confidence_thumbnail"] = relative_href(page, cls.confidence_thumbnail)
             record["mask_thumbnail"] = relative_href(page, cls.mask_thumbnail)
+            record["photo_thumbnail"] = relative_href(page, summary.photo_thumbnail)
             record["width"], record["height"] = summary.width, summary.height
             found.append(record)
         else:
@@ -47,6 +53,9 @@ def class_page(
         "found": found,
         "missing": missing,
         "distributions": distributions,
+        "rows": class_rows(summaries, index),
+        "per_page": {"cards": CARDS_PER_PAGE, "rows": ROWS_PER_PAGE},
+        "gallery_script": GALLERY_SCRIPT,
         "totals": {
             "images": len(summaries),
             "masks": sum(r["masks"] for r in found),

@@ -41,6 +41,19 @@ def _resolve_assets(figure: dict, urls: dict[str, str], owner: str) -> dict:
     return {**figure, "layout": {**layout, "images": images}}
 
 
+def picture_extension(data: bytes) -> str:
+    """``png``, ``webp`` or ``jpg`` from a picture's first bytes (browsers go by content, people by name).
+
+    >>> picture_extension(b"RIFF0000WEBPVP8 "), picture_extension(b"\\x89PNG\\r\\n\\x1a\\n")
+    ('webp', 'png')
+    """
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if data[:3] == b"\xff\xd8\xff":
+        return "jpg"
+    return "png"
+
+
 def place_figures(
     figures: dict[str, dict], assets: dict[str, bytes], folder: str, page: str, owner: str, emitted: dict[str, str]
 ) -> tuple[dict[str, dict], dict[str, bytes]]:
@@ -55,7 +68,7 @@ def place_figures(
     for name, data in assets.items():
         digest = hashlib.sha256(data).hexdigest()
         if digest not in emitted:
-            emitted[digest] = f"{folder}/{slugify(name.removesuffix('.png'))}-{digest[:12]}.png"
+            emitted[digest] = f"{folder}/{slugify(name.removesuffix('.png'))}-{digest[:12]}.{picture_extension(data)}"
             files[emitted[digest]] = data
         urls[name] = relative_href(page, emitted[digest])
     return {key: _resolve_assets(figure, urls, owner) for key, figure in figures.items()}, files

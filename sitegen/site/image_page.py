@@ -38,7 +38,7 @@ def image_files(
     ``evaluation`` is given with ground truth: ``(EvaluatedImage, None)``, or ``(None, reason)``
     when the image's ground truth was unusable.
     """
-    from sitegen.figures import render_class_thumbnails, render_thumbnail
+    from sitegen.figures import render_class_thumbnails, render_photo_thumbnail, render_thumbnail
     from sitegen.pipeline.data_files import (
         compact_probabilities_npz,
         prompts_record,
@@ -50,6 +50,8 @@ def image_files(
     folder = image_folder(summary.slug)
     files, viewer = step_viewer(result, steps, class_details, site, folder, page, link_classes=True)
     files[summary.thumbnail] = render_thumbnail(result, site.palette)
+    if any(cls.found for cls in summary.classes):
+        files[summary.photo_thumbnail] = render_photo_thumbnail(result)
     for cls in summary.classes:
         if cls.found:
             thumbnails = render_class_thumbnails(result, site.palette, cls.index)

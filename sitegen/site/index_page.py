@@ -1,4 +1,8 @@
-"""The site's index page (a card per image, a row per class), and the site-wide files with it."""
+"""The site's index page (a card per image, a row per class), and the site-wide files with it.
+
+The HTML holds the first ``CARDS_PER_PAGE`` cards only; ``gallery.js`` carries every image and
+``static/js/gallery.js`` pages, filters and sorts them (see ``sitegen.site.gallery``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import TYPE_CHECKING
 from sitegen.site.assets import static_files
 from sitegen.site.class_page import class_page
 from sitegen.site.evaluation import METRICS_FILE, EvaluationTally, card_numbers, index_context, metrics_json
+from sitegen.site.gallery import CARDS_PER_PAGE, GALLERY_SCRIPT, gallery_script
 from sitegen.site.page_context import base_context, class_link, fact_rows
 from sitegen.site.paths import check_site_paths, relative_href
 from sitegen.site.render import render_page
@@ -56,7 +61,9 @@ def index_page(
         )
     context = {
         **base_context(site, page, site.title),
-        "cards": [_card(s, site, numbers.get(s.name)) for s in summaries],
+        "cards": [_card(s, site, numbers.get(s.name)) for s in summaries[:CARDS_PER_PAGE]],
+        "per_page": CARDS_PER_PAGE,
+        "gallery_script": GALLERY_SCRIPT,
         "evaluation": None
         if evaluation is None
         else index_context(evaluation, len(summaries), lambda target: relative_href(page, target)),
@@ -82,9 +89,10 @@ def site_files(
     build_facts: dict,
     evaluation: EvaluationTally | None = None,
 ) -> dict[str, bytes]:
-    """The site-wide files: index, one page per class, the shared static files, and with ground
-    truth ``metrics.json``."""
+    """The site-wide files: index, gallery data, one page per class, the shared static files, and
+    with ground truth ``metrics.json``."""
     files = static_files()
+    files[GALLERY_SCRIPT] = gallery_script(summaries, site, evaluation)
     files["index.html"] = index_page(summaries, failures, site, env, build_facts, evaluation).encode("utf-8")
     if evaluation is not None:
         files[METRICS_FILE] = metrics_json(evaluation, len(summaries))

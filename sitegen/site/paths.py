@@ -5,8 +5,10 @@ Paths are relative POSIX paths from the site root. Layout of a built site::
     index.html                      classes/<class>.html         static/...   .nojekyll
     images/<slug>.html              images/<slug>/steps/NN_name.png
     images/<slug>/figures.js        images/<slug>/assets/<name>-<hash>.png
-    images/<slug>/thumb.jpg         images/<slug>/class_<i>_confidence.jpg, class_<i>_mask.jpg
-    images/<slug>/data/...          images/<slug>/per_class/class_<i>_<class>.png
+    images/<slug>/thumb.webp        images/<slug>/class_<i>_confidence.webp, class_<i>_mask.png
+    images/<slug>/photo.webp        images/<slug>/data/...
+    gallery.js                      images/<slug>/per_class/class_<i>_<class>.png (--paper-figures)
+    (steps/ only with --paper-figures)
 """
 
 from __future__ import annotations
@@ -52,3 +54,22 @@ def image_folder(slug: str) -> str:
 
 def class_page_path(class_slug: str) -> str:
     return f"classes/{_check_slug(class_slug)}.html"
+
+
+def thumbnail_path(folder: str) -> str:
+    """The final-map thumbnail (WebP) of the image whose files are in ``folder``."""
+    return f"{folder}/thumb.webp"
+
+
+def photo_thumbnail_path(folder: str) -> str:
+    """The photograph at thumbnail size (WebP), under every class's mask overlay."""
+    return f"{folder}/photo.webp"
+
+
+def class_thumbnail_path(folder: str, index: int | str, kind: str) -> str:
+    """A found class's ``confidence`` map (WebP) or ``mask`` overlay (transparent PNG) in ``folder``.
+
+    >>> class_thumbnail_path("images/a", 3, "mask"), class_thumbnail_path("images/a", 3, "confidence")
+    ('images/a/class_3_mask.png', 'images/a/class_3_confidence.webp')
+    """
+    return f"{folder}/class_{index}_{kind}.{'png' if kind == 'mask' else 'webp'}"

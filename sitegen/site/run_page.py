@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from sitegen.records import PipelineResult
@@ -27,11 +28,13 @@ def run_files(
 ) -> dict[str, bytes]:
     """The original tool's single-image layout: index.html viewer, steps/, per_class/, static/.
 
-    The ``data/`` files are added by the caller; the page links to them.
+    The ``data/`` files are added by the caller; the page links to them. The step PNGs are part
+    of that layout, so they are written whatever ``site.paper_figures`` says.
     """
     from sitegen.pipeline.data_files import statistics
 
     page = "index.html"
+    site = dataclasses.replace(site, paper_figures=True)
     files, viewer = step_viewer(result, steps, class_details, site, "", page, link_classes=False)
     files.update(static_files())
     context = {

@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING
 
 from sitegen.options import ModelOptions, PipelineOptions
 from sitegen.records import PipelineResult, Vocabulary
-from sitegen.site.paths import image_folder, image_page_path
+from sitegen.site.paths import (
+    class_thumbnail_path,
+    image_folder,
+    image_page_path,
+    photo_thumbnail_path,
+    thumbnail_path,
+)
 from sitegen.site.slugs import unique_slugs
 
 if TYPE_CHECKING:
@@ -31,10 +37,17 @@ class SiteInfo:
     random_weights: bool
     version: str
     class_slugs: tuple[str, ...]
+    #: Write the lossless step PNGs (and per-class PNGs) beside the interactive figures.
+    paper_figures: bool = False
 
     @classmethod
     def create(
-        cls, title: str, vocabulary: Vocabulary, options: PipelineOptions, models: ModelOptions
+        cls,
+        title: str,
+        vocabulary: Vocabulary,
+        options: PipelineOptions,
+        models: ModelOptions,
+        paper_figures: bool = False,
     ) -> SiteInfo:
         """The site record of a run: palette, class slugs and version derived from its inputs."""
         from sitegen import __version__
@@ -49,6 +62,7 @@ class SiteInfo:
             random_weights=models.random_weights,
             version=__version__,
             class_slugs=tuple(unique_slugs(vocabulary.names)),
+            paper_figures=paper_figures,
         )
 
 
@@ -96,6 +110,11 @@ class ImageSummary:
     random_weights: bool
     classes: tuple[ClassSummary, ...]
 
+    @property
+    def photo_thumbnail(self) -> str:
+        """The photograph at thumbnail size, under the class pages' mask overlays."""
+        return photo_thumbnail_path(image_folder(self.slug))
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -124,15 +143,15 @@ def summarize_image(result: PipelineResult, slug: str, site: SiteInfo) -> ImageS
                 mean_confidence=row["mean_confidence"],
                 region_areas=tuple(int(r.size) for r in regions),
                 region_confidences=tuple(round(float(r.confidence), 4) for r in regions),
-                confidence_thumbnail=f"{folder}/class_{i}_confidence.jpg" if found else None,
-                mask_thumbnail=f"{folder}/class_{i}_mask.jpg" if found else None,
+                confidence_thumbnail=class_thumbnail_path(folder, i, "confidence") if found else None,
+                mask_thumbnail=class_thumbnail_path(folder, i, "mask") if found else None,
             )
         )
     return ImageSummary(
         name=result.image.name,
         slug=slug,
         page=image_page_path(slug),
-        thumbnail=f"{folder}/thumb.jpg",
+        thumbnail=thumbnail_path(folder),
         width=result.image.width,
         height=result.image.height,
         total_masks=sum(c.masks for c in classes),

@@ -1,6 +1,10 @@
 """The 18-step viewer of one image: step pictures, per-class details and their figures.
 
-Shared by the image pages of a site and by ``sitegen run``'s single page.
+Shared by the image pages of a site and by ``sitegen run``'s single page. Every step is shown by
+its interactive figure, whose pictures (the photo, label maps, heat maps) are written once per
+image however many steps show them. The lossless step PNGs, each a complete paper figure that
+repeats the photograph, are written only when ``site.paper_figures`` is set (``--paper-figures``,
+and always by ``sitegen run``): they were three quarters of a site's bytes.
 """
 
 from __future__ import annotations
@@ -32,6 +36,12 @@ def _png_size(data: bytes) -> tuple[int, int]:
     return int(width), int(height)
 
 
+def _picture(page: str, path: str, png: bytes) -> dict:
+    """A PNG's link, pixel size and byte count for the page at ``page``."""
+    width, height = _png_size(png)
+    return {"png": relative_href(page, path), "png_width": width, "png_height": height, "png_bytes": file_size_text(len(png))}
+
+
 def _paragraphs(text: str) -> list[str]:
     return [p.strip() for p in text.split("\n\n") if p.strip()]
 
@@ -57,8 +67,6 @@ def step_viewer(
     step_records = []
     for step in steps:
         info = step.step
-        png_path = _join(folder, f"steps/{info.slug}.png")
-        files[png_path] = step.png
         figure_key = None
         if step.figure is not None:
             figure_key = info.slug
@@ -67,29 +75,26 @@ def step_viewer(
             )
             figures.update(placed)
             files.update(asset_files)
-        width, height = _png_size(step.png)
-        step_records.append(
-            {
-                "number": info.number,
-                "slug": info.slug,
-                "title": info.title,
-                "png": relative_href(page, png_path),
-                "png_width": width,
-                "png_height": height,
-                "png_bytes": file_size_text(len(step.png)),
-                "alt": f"Step {info.number}, {info.title}, for {result.image.name}",
-                "figure": figure_key,
-                "paragraphs": _paragraphs(step.description),
-                "facts": fact_rows(step.facts),
-            }
-        )
+        record = {
+            "number": info.number,
+            "slug": info.slug,
+            "title": info.title,
+            "png": None,
+            "alt": f"Step {info.number}, {info.title}, for {result.image.name}",
+            "figure": figure_key,
+            "paragraphs": _paragraphs(step.description),
+            "facts": fact_rows(step.facts),
+        }
+        if site.paper_figures or figure_key is None:  # a step without a figure keeps its picture
+            png_path = _join(folder, f"steps/{info.slug}.png")
+            files[png_path] = step.png
+            record.update(_picture(page, png_path, step.png))
+        step_records.append(record)
 
     details_records = []
     for details in class_details or []:
         i = details.class_index
         name = site.vocabulary.classes[i].name
-        png_path = _join(folder, f"per_class/class_{i}_{slugify(name)}.png")
-        files[png_path] = details.png
         placed, asset_files = place_figures(
             {f"class_{i}/{key}": figure for key, figure in details.figures.items()},
             details.assets,
@@ -100,18 +105,18 @@ def step_viewer(
         )
         figures.update(placed)
         files.update(asset_files)
-        width, height = _png_size(details.png)
-        details_records.append(
-            {
-                "cls": class_link(site, i, page if link_classes else None),
-                "png": relative_href(page, png_path),
-                "png_width": width,
-                "png_height": height,
-                "alt": f"Per-class details of {name} in {result.image.name}",
-                "figures": list(placed),
-                "facts": fact_rows(details.facts),
-            }
-        )
+        record = {
+            "cls": class_link(site, i, page if link_classes else None),
+            "png": None,
+            "alt": f"Per-class details of {name} in {result.image.name}",
+            "figures": list(placed),
+            "facts": fact_rows(details.facts),
+        }
+        if site.paper_figures:
+            png_path = _join(folder, f"per_class/class_{i}_{slugify(name)}.png")
+            files[png_path] = details.png
+            record.update(_picture(page, png_path, details.png))
+        details_records.append(record)
 
     figures_path = _join(folder, "figures.js")
     files[figures_path] = figures_script(figures)

@@ -2,7 +2,7 @@
  * sitegen.js: progressive enhancement for sitegen pages.
  *
  * Every page is complete without it (all steps listed, all images shown). With it:
- *  - the index filters its gallery by class and sorts it (data-* attributes on the cards), and
+ *  - the index and class pages' paged lists, filtered and sorted, are gallery.js's; the index
  *    draws its evaluation panel's figures when the site was built with ground truth;
  *  - an image page shows one step at a time: step links, previous/next, arrow keys and
  *    #step-N deep links that survive a reload;
@@ -15,7 +15,28 @@
 (function () {
   "use strict";
 
-  var PLOT_CONFIG = { responsive: true, displaylogo: false };
+  /*
+   * Every figure prints: the camera button saves a PNG at three times its size on screen, and
+   * an SVG button beside it saves vectors (both named after the figure's slot on the page).
+   */
+  var PRINT_SCALE = 3;
+  var SVG_BUTTON = {
+    name: "Download plot as SVG",
+    icon: { width: 1000, height: 1000, path: "M200 100h450l150 150v650h-600zM300 450h400v60h-400zM300 600h400v60h-400zM300 750h250v60h-250z" },
+    click: function (gd) {
+      window.Plotly.downloadImage(gd, { format: "svg", filename: gd.getAttribute("data-figure") || "figure" });
+    }
+  };
+
+  function plotConfig(div) {
+    var name = (div.getAttribute("data-figure") || div.id || "figure").replace(/[^A-Za-z0-9_-]+/g, "_");
+    return {
+      responsive: true,
+      displaylogo: false,
+      toImageButtonOptions: { format: "png", scale: PRINT_SCALE, filename: name },
+      modeBarButtonsToAdd: [SVG_BUTTON]
+    };
+  }
   /* The part of a figure's top margin that its title takes inside the plot. */
   var TITLE_ROOM = 40;
 
@@ -126,7 +147,7 @@
     div.setAttribute("data-drawn", "");
     div.textContent = "";
     var layout = fitToPage(div, figure.layout || {});
-    window.Plotly.newPlot(div, figure.data || [], layout, PLOT_CONFIG).then(labelToolbar);
+    window.Plotly.newPlot(div, figure.data || [], layout, plotConfig(div)).then(labelToolbar);
   }
 
   function drawFigures(container) {
@@ -135,64 +156,6 @@
       var figure = bundle.figures[div.getAttribute("data-figure")];
       drawPlot(div, figure && expand(figure, bundle.shared));
     });
-  }
-
-  /* --- Index: filter by class, sort by name or masks --- */
-
-  function byName(a, b) {
-    return a.getAttribute("data-name").localeCompare(b.getAttribute("data-name"), undefined, {
-      numeric: true,
-      sensitivity: "base"
-    });
-  }
-
-  function byMasks(a, b) {
-    return Number(b.getAttribute("data-masks")) - Number(a.getAttribute("data-masks")) || byName(a, b);
-  }
-
-  /* Cards by a numeric data attribute (direction 1: ascending); cards without it go last. */
-  function byNumber(attribute, direction) {
-    return function (a, b) {
-      var x = a.getAttribute(attribute);
-      var y = b.getAttribute(attribute);
-      if (!x || !y) {
-        return (!x) - (!y) || byName(a, b);
-      }
-      return direction * (Number(x) - Number(y)) || byName(a, b);
-    };
-  }
-
-  /* Sort orders of the index's "Sort by" menu; the evaluation adds mIoU (worst first) and gain. */
-  var SORTERS = {
-    name: byName,
-    masks: byMasks,
-    miou: byNumber("data-miou", 1),
-    gain: byNumber("data-gain", -1)
-  };
-
-  function setUpGallery(gallery) {
-    var controls = document.getElementById("gallery-controls");
-    var filter = document.getElementById("class-filter");
-    var order = document.getElementById("sort-order");
-    var status = document.getElementById("gallery-status");
-    var cards = toArray(gallery.children);
-
-    function update() {
-      var wanted = filter.value;
-      var shown = 0;
-      cards.sort(SORTERS[order.value] || byName).forEach(function (card) {
-        var classes = card.getAttribute("data-classes").split(" ");
-        card.hidden = wanted !== "" && classes.indexOf(wanted) < 0;
-        shown += card.hidden ? 0 : 1;
-        gallery.appendChild(card);
-      });
-      status.textContent = "Showing " + shown + " of " + cards.length + " images";
-    }
-
-    filter.addEventListener("change", update);
-    order.addEventListener("change", update);
-    controls.hidden = false;
-    update();
   }
 
   /* --- Image pages: the step viewer --- */
@@ -315,13 +278,9 @@
   }
 
   function start() {
-    var gallery = document.getElementById("gallery");
     var viewer = document.getElementById("viewer");
     var distributions = document.getElementById("class-distributions");
     var evaluation = document.getElementById("evaluation-figures");
-    if (gallery) {
-      setUpGallery(gallery);
-    }
     if (viewer) {
       setUpViewer(viewer);
     }

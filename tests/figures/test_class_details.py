@@ -10,8 +10,15 @@ import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
-from sitegen.figures import make_palette, render_class_details, render_class_thumbnails, render_thumbnail
-from sitegen.figures.canvas import BANNER_RED
+from sitegen.figures import (
+    make_palette,
+    render_class_details,
+    render_class_thumbnails,
+    render_photo_thumbnail,
+    render_thumbnail,
+)
+from sitegen.figures.canvas import BANNER_RED, banner_height
+from sitegen.figures.thumbnails import MASK_ALPHA
 from tests.synthetic import make_result
 
 
@@ -59,22 +66,40 @@ def test_statistics_figure_marks_the_thresholds_of_the_run():
     assert lines[1]["y0"] == result.options.min_region_size
 
 
-def test_thumbnails_are_small_jpegs_that_show_the_class():
+def test_thumbnails_are_small_webps_and_the_mask_an_overlay_of_the_class_alone():
     result = make_result(random_weights=False)
     palette = make_palette(3)
     thumbnails = render_class_thumbnails(result, palette, 2)
     assert set(thumbnails) == {"confidence", "mask"}
-    assert all(Image.open(io.BytesIO(data)).format == "JPEG" for data in thumbnails.values())
-    mask = decode(thumbnails["mask"])
-    assert max(mask.shape[:2]) <= 320
-    assert near(mask, palette.colour(2)).sum() > 50  # the mask's outline
-    assert near(mask, palette.colour(1)).sum() < 5  # no other class
+    assert Image.open(io.BytesIO(thumbnails["confidence"])).format == "WEBP"
+    overlay_image = Image.open(io.BytesIO(thumbnails["mask"]))
+    assert (overlay_image.format, overlay_image.mode) == ("PNG", "P")  # indexed, a few colours
+    overlay = np.asarray(overlay_image.convert("RGBA"))
+    photo = decode(render_photo_thumbnail(result))
+    assert overlay.shape[:2] == photo.shape[:2] and max(photo.shape[:2]) <= 320
+    # Exactly the class's final pixels are covered, at the thumbnail's size (nearest sample).
+    shown = overlay[..., 3] > 0
+    expected = np.asarray(Image.fromarray((result.final.labels == 2).astype(np.uint8) * 255).resize(
+        (overlay.shape[1], overlay.shape[0]), Image.NEAREST)) > 0
+    assert (shown != expected).mean() < 0.02
+    assert (overlay[shown][:, :3] == palette.colour(2)).all()
+    assert set(np.unique(overlay[shown][:, 3])) == {MASK_ALPHA, 255}  # the area, then its opaque outline
     overview_bytes = render_thumbnail(result, palette)
-    assert Image.open(io.BytesIO(overview_bytes)).format == "JPEG"
+    assert Image.open(io.BytesIO(overview_bytes)).format == "WEBP"
     overview = decode(overview_bytes)
     assert max(overview.shape[:2]) <= 320 and overview.std() > 20
     with pytest.raises(IndexError):
         render_class_thumbnails(result, palette, 3)
+
+
+def test_the_mask_overlay_lines_up_with_the_bannered_photo():
+    result = make_result(random_weights=True)
+    overlay = np.asarray(Image.open(io.BytesIO(render_class_thumbnails(result, make_palette(3), 2)["mask"])).convert("RGBA"))
+    photo = decode(render_photo_thumbnail(result))
+    assert overlay.shape[:2] == photo.shape[:2]
+    assert near(photo[:6, :6], BANNER_RED).all()
+    rows = banner_height(photo.shape[1], True)
+    assert (overlay[:rows, :, 3] == 0).all() and (overlay[rows:, :, 3] > 0).any()
 
 
 def test_thumbnails_of_random_weight_runs_carry_the_banner():

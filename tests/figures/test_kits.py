@@ -13,7 +13,7 @@ import plotly.io as pio
 from PIL import Image
 
 from sitegen.figures.canvas import BANNER_RED, INK, ColourBar, Panel, _row_spans, compose, text_width, wrap_text
-from sitegen.figures.hover import HOVER_VALUE_BUDGET, hover_grid, labelled_cells
+from sitegen.figures.hover import HOVER_LONG_SIDE, HOVER_VALUE_BUDGET, hover_grid, labelled_cells
 from sitegen.figures.memo import remember_last
 from sitegen.figures.outlines import _block_counts, mask_path
 from sitegen.figures.overlay import VIRIDIS, Frame, blend, colourise, display_scale, heatmap, outline, paint
@@ -122,8 +122,9 @@ def test_mask_path_coarsens_big_masks_but_keeps_their_extent():
 def test_hover_grid_respects_the_budgets():
     grid = hover_grid(480, 640, 5)
     rows, cols = grid.cells
-    assert cols <= 64 and rows * cols * 5 <= HOVER_VALUE_BUDGET
-    assert hover_grid(48, 64, 1).cells == (48, 64)
+    assert cols <= HOVER_LONG_SIDE and rows * cols * 5 <= HOVER_VALUE_BUDGET
+    assert hover_grid(30, 40, 1).cells == (30, 40)
+    assert hover_grid(48, 64, 1).cells == (30, 40)
     assert hover_grid(1, 1, 30).cells == (1, 1)
 
 

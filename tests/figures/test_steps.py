@@ -14,6 +14,7 @@ from PIL import Image
 from sitegen.figures import STEPS, make_palette, render_step, render_steps
 from sitegen.figures.canvas import BANNER_HEIGHT, BANNER_RED, MAX_WIDTH, WHITE
 from sitegen.figures.hover import HOVER_LONG_SIDE
+from sitegen.figures.picture_assets import PHOTO_ASSET
 from tests.synthetic import make_result
 
 SPEC_FILES = [
@@ -79,14 +80,17 @@ def test_figures_hold_no_pixel_arrays(rendered):
                 assert max(shape) <= HOVER_LONG_SIDE, step.step.slug
 
 
-def test_figures_reference_only_shipped_png_assets(rendered):
+def test_figures_reference_only_shipped_assets_photos_lossy_layers_lossless(rendered):
     _, steps = rendered
     for step in steps:
         sources = [image["source"] for image in step.figure["layout"].get("images", [])]
         assert all(s.startswith("asset:") for s in sources), step.step.slug
         assert {s.removeprefix("asset:") for s in sources} <= set(step.assets), step.step.slug
-        for data in step.assets.values():
-            assert data.startswith(b"\x89PNG")
+        for name, data in step.assets.items():
+            if name == PHOTO_ASSET:  # a photograph: lossy WebP
+                assert data[:4] == b"RIFF" and data[8:12] == b"WEBP", step.step.slug
+            else:  # label maps, masks, heat maps: lossless PNG
+                assert data.startswith(b"\x89PNG"), (step.step.slug, name)
 
 
 def test_descriptions_and_facts_are_filled(rendered):

@@ -9,6 +9,7 @@ import pytest
 from rich.console import Console
 
 from sitegen.errors import OutputError, SitegenError
+from sitegen.figures import STEPS
 from sitegen.models.windows import resized_size, sliding_windows
 from sitegen.options import ModelOptions
 from sitegen.records import ClassSpec, Vocabulary
@@ -77,11 +78,17 @@ def test_a_presentation_change_rebuilds_pages_without_any_model(images, tmp_path
     out, cache = tmp_path / "site", tmp_path / "cache"
     build(images, out, cache)
     plain = snapshot(out)
-    report, models = build(images, out, cache, per_class_details=True)
+    report, models = build(images, out, cache, per_class_details=True, paper_figures=True)
     assert models.counters()["model_loads"] == 0 and report.cached == 3
     detailed = snapshot(out)
     added = sorted(set(detailed) - set(plain))
-    assert added and all(path.startswith("images/") for path in added)
+    # --paper-figures adds the 18 step PNGs and the per-class PNGs of each image, nothing else.
+    assert added == sorted(
+        [f"images/img{i}-png/steps/{step.slug}.png" for i in range(3) for step in STEPS]
+        + [p for p in detailed if "/per_class/" in p]
+    )
+    assert [p for p in added if "/per_class/" in p]
+    assert detailed["images/img0-png.html"] != plain["images/img0-png.html"]  # the details section
     report, models = build(images, out, cache)
     assert models.counters()["model_loads"] == 0
     assert sorted(report.removed) == added

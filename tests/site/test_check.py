@@ -77,19 +77,18 @@ def test_every_link_of_the_pages_and_figures_is_counted(built):
     assert figure_pictures(built), "the stand-in site has figure pictures to check"
 
 
-def test_a_missing_step_picture_is_a_broken_link_and_a_manifest_error(copy):
-    (copy / "images/img0-png/steps/01_raw_image.png").unlink()
+def test_a_missing_thumbnail_is_a_broken_link_and_a_manifest_error(copy):
+    (copy / "images/img0-png/thumb.webp").unlink()
     report = check_site(copy)
     assert statuses(report)["links"] == ERROR and statuses(report)["manifest"] == ERROR
-    assert problems(report, "links") == tuple(
-        f"{PAGE}: <{tag}> 'img0-png/steps/01_raw_image.png' -> images/img0-png/steps/01_raw_image.png does not exist"
-        for tag in ("a", "img")  # the picture links to itself at full size
+    assert problems(report, "links") == (
+        "index.html: <img> 'images/img0-png/thumb.webp' -> images/img0-png/thumb.webp does not exist",
     )
-    assert problems(report, "manifest") == ("images/img0-png/steps/01_raw_image.png: listed in the manifest but missing",)
+    assert problems(report, "manifest") == ("images/img0-png/thumb.webp: listed in the manifest but missing",)
     assert not report.ok
     result = runner.invoke(app, ["check", str(copy)])
     assert result.exit_code == 1
-    assert "01_raw_image.png" in result.output
+    assert "thumb.webp" in result.output
 
 
 def test_a_missing_figure_picture_is_found_through_figures_js(copy):

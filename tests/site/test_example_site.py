@@ -81,3 +81,9 @@ def test_the_example_ground_truth_is_evaluated_on_every_page(visit, site):
         assert (site / "images" / image / "evaluation.jpg").is_file()
         assert 'id="evaluation"' in (site / "images" / f"{image}.html").read_text()
     assert 'id="evaluation-per-image"' in (site / "classes" / "person.html").read_text()
+
+
+def test_sitegen_check_passes_on_the_example_site(site):
+    result = CliRunner().invoke(app, ["check", str(site)])
+    assert result.exit_code == 0, result.output
+    assert "0 broken of" in result.output and "all " in result.output

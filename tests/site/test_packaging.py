@@ -41,5 +41,5 @@ def test_the_wheel_ships_templates_and_static_files_and_uses_them(tmp_path):
     lines = completed.stdout.splitlines()
     assert lines[0].startswith(str(target)), lines
     assert lines[1] == str(target / "sitegen" / "templates")
-    assert lines[2] == "['.nojekyll', 'static/css/sitegen.css', 'static/js/sitegen.js']"
+    assert lines[2] == "['.nojekyll', 'static/css/sitegen.css', 'static/js/gallery.js']"
     assert lines[3].startswith(str(target / "sitegen" / "templates"))

@@ -21,7 +21,7 @@ from sitegen.site.page_context import RANDOM_WEIGHTS_WARNING, file_size_text
 from sitegen.site.render import script_json
 from sitegen.site.slugs import MAX_SLUG_LENGTH, WINDOWS_RESERVED, slugify, unique_slugs
 from sitegen.site.summaries import SiteInfo, summarize_image
-from tests.site.factory import CLASS_NAMES, FAILURE_REASON, SCRIPT_FILE, build_run, found_classes
+from tests.site.factory import CLASS_NAMES, FAILURE_REASON, SCRIPT_FILE, build_run, build_site, found_classes
 from tests.site.html_scan import resolve, scan
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -137,8 +137,10 @@ def test_summary_counts_match_the_result(results, site_info):
         assert sorted(cls.region_areas) == sorted(r.size for r in result.size_filter.kept if r.class_index == c)
         assert len(cls.region_confidences) == len(cls.region_areas)
     assert summary.total_masks == len(result.overlap.kept)
-    assert (summary.page, summary.thumbnail) == ("images/alpha-png.html", "images/alpha-png/thumb.jpg")
-    assert summary.classes[0].mask_thumbnail == "images/alpha-png/class_0_mask.jpg"
+    assert (summary.page, summary.thumbnail) == ("images/alpha-png.html", "images/alpha-png/thumb.webp")
+    assert summary.classes[0].mask_thumbnail == "images/alpha-png/class_0_mask.png"
+    assert summary.classes[0].confidence_thumbnail == "images/alpha-png/class_0_confidence.webp"
+    assert summary.photo_thumbnail == "images/alpha-png/photo.webp"
     assert (summary.width, summary.height) == (640, 480)
 
 
@@ -158,12 +160,14 @@ def test_a_page_name_that_is_not_a_slug_is_refused(results, site_info, slug):
 
 
 def _image_paths(slug: str, classes: list[int]) -> set[str]:
+    """An image's files in the default site: no step PNGs (those come with --paper-figures)."""
     folder = f"images/{slug}"
     return (
-        {f"images/{slug}.html", f"{folder}/figures.js", f"{folder}/thumb.jpg"}
-        | {f"{folder}/steps/{s}.png" for s in STEP_SLUGS}
+        {f"images/{slug}.html", f"{folder}/figures.js", f"{folder}/thumb.webp"}
+        | ({f"{folder}/photo.webp"} if classes else set())
         | {f"{folder}/data/{n}" for n in ("probabilities.npz", "prompts.json", "statistics.json")}
-        | {f"{folder}/class_{c}_{kind}.jpg" for c in classes for kind in ("confidence", "mask")}
+        | {f"{folder}/class_{c}_confidence.webp" for c in classes}
+        | {f"{folder}/class_{c}_mask.png" for c in classes}
     )
 
 
@@ -174,13 +178,14 @@ def test_site_has_the_expected_files(site):
         _image_paths("alpha-png", [0, 1, 2, 3])
         | _image_paths("a-b-script-png", [0, 1, 2])
         | _image_paths("empty-png", [])
-        | {"index.html", ".nojekyll", "static/plotly.min.js", "static/css/sitegen.css", "static/js/sitegen.js"}
+        | {"index.html", "gallery.js", ".nojekyll", "static/plotly.min.js", "static/css/sitegen.css"}
+        | {"static/js/sitegen.js", "static/js/gallery.js"}
         | {f"classes/{s}.html" for s in ("person", "grass", "sky", "script-alert-1-script")}
-        | {f"images/alpha-png/per_class/class_{i}_{slugify(CLASS_NAMES[i])}.png" for i in range(4)}
     )
-    assert set(site) - assets == expected | per_class
-    assert per_class == {p for p in expected if "/per_class/" in p}
-    assert all(p.startswith("images/") and p.endswith(".png") for p in assets)
+    assert set(site) - assets == expected
+    assert per_class == set()
+    assert all(p.startswith("images/") and p.endswith((".png", ".webp")) for p in assets)
+    assert [p for p in assets if p.endswith(".webp")], "the photo travels as a WebP"
 
 
 def test_every_path_stays_inside_the_output_folder(site, run_output, tmp_path):
@@ -194,6 +199,7 @@ def test_run_has_the_original_layout(run_output, results):
     result = results[0]
     expected = (
         {"index.html", "figures.js", ".nojekyll", "static/plotly.min.js", "static/css/sitegen.css", "static/js/sitegen.js"}
+        | {"static/js/gallery.js"}
         | {f"steps/{s}.png" for s in STEP_SLUGS}
         | {f"per_class/class_{i}_{slugify(CLASS_NAMES[i])}.png" for i in found_classes(result)}
         | {"data/confidences.npy", "data/prompts.json", "data/statistics.json"}
@@ -264,7 +270,11 @@ def test_every_page_has_lang_title_viewport_and_skip_link(site, run_output):
             assert any(a.get("name") == "viewport" for a in found.with_attr("meta", "name"))
             assert any(t == "title" for t, _ in found.tags)
             assert found.with_attr("a", "href")[0]["href"] == "#main" and "main" in found.ids()
-            assert all(img.get("alt") for img in found.with_attr("img", "src")), page
+            # Every picture is described, but for a class's mask overlay, which lies over the
+            # described photo thumbnail and is one picture with it.
+            described = [img for img in found.with_attr("img", "src") if img.get("class") != "mask"]
+            assert all(img.get("alt") for img in described), page
+            assert all(img.get("alt") == "" for img in found.with_attr("img", "src") if img not in described), page
 
 
 def test_random_weights_banner_on_every_page_and_only_then(results, site, site_info, env):
@@ -372,12 +382,17 @@ def test_figures_js_of_a_real_page_is_smaller_than_its_figures(site):
     assert len(js) < 0.95 * len(script_json(figures))
 
 
-def test_the_static_figure_link_says_how_big_the_png_is(site):
-    text = _text(site["images/alpha-png.html"])
+def test_paper_figures_add_every_step_png_and_the_link_says_how_big_it_is(results, site_info, env, site):
+    paper = build_site(results, dataclasses.replace(site_info, paper_figures=True), env)
+    assert set(paper) - set(site) == {
+        f"images/{slug}/steps/{s}.png" for slug in ("alpha-png", "a-b-script-png", "empty-png") for s in STEP_SLUGS
+    } | {f"images/alpha-png/per_class/class_{i}_{slugify(CLASS_NAMES[i])}.png" for i in found_classes(results[0])}
+    text = _text(paper["images/alpha-png.html"])
     sizes = re.findall(r"Static figure \(PNG, ([\d.]+ (?:kB|MB|bytes)), ready for a paper\)", text)
     assert len(sizes) == 18
-    first = len(site["images/alpha-png/steps/01_raw_image.png"])
+    first = len(paper["images/alpha-png/steps/01_raw_image.png"])
     assert sizes[0] == file_size_text(first)
+    assert "Static figure" not in _text(site["images/alpha-png.html"])
 
 
 def test_a_figure_naming_an_asset_it_did_not_render_is_refused(results, site_info, env):

@@ -1,0 +1,375 @@
+/*
+ * gallery.js: the index and class pages' lists, one page at a time, for sites of thousands of images.
+ *
+ * The data is window.SITEGEN_GALLERY (the site's gallery.js: classes, path patterns and a row per
+ * image) and, on a class page, the JSON in #class-images (the class's numbers per image). The
+ * HTML holds the first page only; this script renders any page of the filtered, sorted list with
+ * DOM methods (names are text, never HTML), thumbnails loading="lazy". The state (class filter,
+ * sort order, page) lives in the URL's #hash, so Back from an image returns to the same page.
+ * A plain script (no modules, no fetch): the site works from file://.
+ */
+(function () {
+  "use strict";
+
+  var collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+
+  function formatInteger(n) {
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
+
+  /* Four significant digits, as the pages' |number filter writes floats; null as a dash. */
+  function formatNumber(value) {
+    if (value === null || value === undefined) {
+      return "\u2014";
+    }
+    if (Number.isInteger(value)) {
+      return formatInteger(value);
+    }
+    return String(Number(value.toPrecision(4)));
+  }
+
+  /* A gain with its sign and three decimals, as the pages' |signed filter writes it. */
+  function formatSigned(value) {
+    if (value === null || value === undefined) {
+      return "\u2014";
+    }
+    return (value < 0 ? "-" : "+") + Math.abs(value).toFixed(3);
+  }
+
+  function plural(n, word) {
+    return formatInteger(n) + " " + word + (n === 1 ? "" : "s");
+  }
+
+  function fill(pattern, slug, index) {
+    return pattern.replace("{slug}", slug).replace("{class}", String(index));
+  }
+
+  function element(tag, attributes, children) {
+    var node = document.createElement(tag);
+    Object.keys(attributes || {}).forEach(function (name) {
+      node.setAttribute(name, attributes[name]);
+    });
+    (children || []).forEach(function (child) {
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function readHash() {
+    var state = {};
+    window.location.hash
+      .replace(/^#/, "")
+      .split("&")
+      .forEach(function (part) {
+        var pair = part.split("=");
+        if (pair.length === 2) {
+          state[decodeURIComponent(pair[0])] = decodeURIComponent(pair[1]);
+        }
+      });
+    return state;
+  }
+
+  function writeHash(state) {
+    var parts = Object.keys(state)
+      .filter(function (key) {
+        return state[key] !== "" && state[key] !== undefined;
+      })
+      .map(function (key) {
+        return encodeURIComponent(key) + "=" + encodeURIComponent(state[key]);
+      });
+    window.history.replaceState(null, "", parts.length ? "#" + parts.join("&") : window.location.pathname);
+  }
+
+  /*
+   * One paged list: render(items) shows page `page` of `items` in `list` with renderItem, and
+   * updates the pager nav (Previous, "Page 2 of 31", Next). onPage(page) reports moves.
+   */
+  function Pager(list, nav, perPage, renderItem, onPage) {
+    var items = [];
+    var page = 1;
+    var label = nav && nav.querySelector(".page-label");
+    var previous = nav && nav.querySelector("[data-page='-1']");
+    var next = nav && nav.querySelector("[data-page='1']");
+
+    function pages() {
+      return Math.max(1, Math.ceil(items.length / perPage));
+    }
+
+    function draw() {
+      page = Math.max(1, Math.min(pages(), page));
+      var fragment = document.createDocumentFragment();
+      items.slice((page - 1) * perPage, page * perPage).forEach(function (item) {
+        fragment.appendChild(renderItem(item));
+      });
+      list.textContent = "";
+      list.appendChild(fragment);
+      if (nav) {
+        nav.hidden = pages() < 2;
+        label.textContent = "Page " + page + " of " + pages();
+        previous.disabled = page === 1;
+        next.disabled = page === pages();
+      }
+    }
+
+    if (nav) {
+      nav.addEventListener("click", function (event) {
+        var button = event.target.closest("[data-page]");
+        if (button) {
+          page += Number(button.getAttribute("data-page"));
+          draw();
+          if (onPage) {
+            onPage(page);
+          }
+          list.scrollIntoView({ block: "nearest" });
+        }
+      });
+    }
+
+    return {
+      show: function (newItems, newPage) {
+        items = newItems;
+        page = newPage || 1;
+        draw();
+      },
+      page: function () {
+        return page;
+      }
+    };
+  }
+
+  function classChip(data, root, index, count) {
+    var cls = data.classes[index];
+    return element("a", { class: "chip", href: root + fill(data.paths.class_page, cls[2]) }, [
+      element("span", { class: "swatch", style: "--c: " + cls[1] }),
+      cls[0] + " ",
+      element("span", { class: "count" }, [formatInteger(count)])
+    ]);
+  }
+
+  /* --- Index: every image as a card, filtered by class and sorted --- */
+
+  function imageCard(data, root, row) {
+    var href = root + fill(data.paths.page, row[1]);
+    var body = [
+      element("h3", {}, [element("a", { href: href }, [row[0]])]),
+      element("p", { class: "meta" }, [row[2] + " \u00d7 " + row[3] + " px \u00b7 " + plural(row[4], "mask")])
+    ];
+    if (data.evaluated) {
+      var scores = row[6];
+      body.push(element("p", { class: "meta evaluation-meta" }, [
+        scores ? "mIoU " + formatNumber(scores[0]) + " \u2192 " + formatNumber(scores[1]) + " (" + formatSigned(scores[2]) + ")" : "not evaluated"
+      ]));
+    }
+    if (row[5].length) {
+      body.push(
+        element(
+          "ul",
+          { class: "chips", "aria-label": "Classes found and their masks" },
+          row[5].map(function (pair) {
+            return element("li", {}, [classChip(data, root, pair[0], pair[1])]);
+          })
+        )
+      );
+    } else {
+      body.push(element("p", { class: "meta" }, ["No class found."]));
+    }
+    return element(
+      "li",
+      {
+        class: "card",
+        "data-name": row[0],
+        "data-masks": String(row[4]),
+        "data-classes": row[5].map(function (pair) { return pair[0]; }).join(" ")
+      },
+      [
+        element("a", { href: href }, [
+          element("img", {
+            src: root + fill(data.paths.thumbnail, row[1]),
+            alt: "Final segmentation of " + row[0],
+            width: String(row[2]),
+            height: String(row[3]),
+            loading: "lazy"
+          })
+        ]),
+        element("div", { class: "body" }, body)
+      ]
+    );
+  }
+
+  function setUpIndex(gallery, data) {
+    var filter = document.getElementById("class-filter");
+    var order = document.getElementById("sort-order");
+    var status = document.getElementById("gallery-status");
+    var root = gallery.getAttribute("data-root") || "";
+    var images = data.images;
+    var byName = images.slice().sort(function (a, b) {
+      return collator.compare(a[0], b[0]);
+    });
+    /* Each order sorts the name order again (a stable sort): ties stay by name. */
+    function byScore(index, direction) {
+      return byName.slice().sort(function (a, b) {
+        var x = a[6] ? a[6][index] : null;
+        var y = b[6] ? b[6][index] : null;
+        if (x === null || y === null) {
+          return (x === null) - (y === null); /* images without the number go last */
+        }
+        return direction * (x - y);
+      });
+    }
+    var orders = {
+      name: byName,
+      masks: byName.slice().sort(function (a, b) {
+        return b[4] - a[4];
+      })
+    };
+    if (data.evaluated) {
+      orders.miou = byScore(1, 1); /* final mIoU, worst first */
+      orders.gain = byScore(2, -1); /* SAM's gain, largest first */
+    }
+    var pager = Pager(
+      gallery,
+      document.getElementById("gallery-pager"),
+      Number(gallery.getAttribute("data-per-page")) || 48,
+      function (row) {
+        return imageCard(data, root, row);
+      },
+      save
+    );
+
+    function save(page) {
+      writeHash({ class: filter.value, sort: order.value === "name" ? "" : order.value, page: page > 1 ? page : "" });
+    }
+
+    function update(page) {
+      var wanted = filter.value === "" ? -1 : Number(filter.value);
+      var sorted = orders[order.value] || byName;
+      var shown = wanted < 0 ? sorted : sorted.filter(function (row) {
+        return row[5].some(function (pair) {
+          return pair[0] === wanted;
+        });
+      });
+      pager.show(shown, page);
+      status.textContent = "Showing " + formatInteger(shown.length) + " of " + formatInteger(images.length) + " images";
+    }
+
+    var state = readHash();
+    if (state["class"] !== undefined && filter.querySelector("option[value='" + Number(state["class"]) + "']")) {
+      filter.value = String(Number(state["class"]));
+    }
+    if (orders[state.sort] && order.querySelector("option[value='" + state.sort + "']")) {
+      order.value = state.sort;
+    }
+    [filter, order].forEach(function (control) {
+      control.addEventListener("change", function () {
+        update(1);
+        save(1);
+      });
+    });
+    document.getElementById("gallery-controls").hidden = false;
+    var more = document.getElementById("gallery-more");
+    if (more) {
+      more.hidden = true;
+    }
+    update(Number(state.page) || 1);
+  }
+
+  /* --- Class pages: where the class was found, its numbers per image, where it was not --- */
+
+  function classCard(data, root, classIndex, row) {
+    var image = data.images[row[0]];
+    var name = data.classes[classIndex][0];
+    function picture(kind, attributes) {
+      return element("img", Object.assign({
+        src: root + fill(data.paths[kind], image[1], classIndex),
+        width: String(image[2]),
+        height: String(image[3]),
+        loading: "lazy"
+      }, attributes));
+    }
+    return element("li", { class: "card" }, [
+      element("div", { class: "pair" }, [
+        element("figure", {}, [
+          picture("confidence", { alt: "Confidence map of " + name + " in " + image[0] }),
+          element("figcaption", {}, ["Confidence"])
+        ]),
+        /* The mask is a transparent layer over the image's one photo thumbnail. */
+        element("figure", {}, [
+          element("span", { class: "stack" }, [
+            picture("photo", { alt: "Final mask of " + name + " in " + image[0] }),
+            picture("mask", { class: "mask", alt: "" })
+          ]),
+          element("figcaption", {}, ["Final mask"])
+        ])
+      ]),
+      element("div", { class: "body" }, [
+        element("h3", {}, [element("a", { href: root + fill(data.paths.page, image[1]) }, [image[0]])]),
+        element("p", { class: "meta" }, [plural(row[1], "region") + " \u00b7 " + plural(row[2], "prompt") + " \u00b7 " + plural(row[3], "mask")])
+      ])
+    ]);
+  }
+
+  function tableRow(data, root, row) {
+    var image = data.images[row[0]];
+    var header = element("th", { scope: "row" }, [element("a", { href: root + fill(data.paths.page, image[1]) }, [image[0]])]);
+    if (!row[3]) {
+      header.appendChild(document.createTextNode(" "));
+      header.appendChild(element("span", { class: "count" }, ["(not found)"]));
+    }
+    var cells = [header].concat(
+      row.slice(1).map(function (value) {
+        return element("td", { class: "num" }, [formatNumber(value)]);
+      })
+    );
+    return element("tr", row[3] ? {} : { class: "missing" }, cells);
+  }
+
+  function setUpClassPage(source, data) {
+    var rows = JSON.parse(source.textContent);
+    var root = source.getAttribute("data-root") || "";
+    var found = document.getElementById("found-images");
+    if (found) {
+      Pager(found, document.getElementById("found-pager"), Number(found.getAttribute("data-per-page")) || 48, function (row) {
+        return classCard(data, root, rows["class"], row);
+      }).show(rows.found);
+    }
+    var table = document.getElementById("class-table");
+    Pager(table, document.getElementById("table-pager"), Number(table.getAttribute("data-per-page")) || 100, function (row) {
+      return tableRow(data, root, row);
+    }).show(rows.found.concat(rows.missing));
+    var missing = document.getElementById("missing-images");
+    if (missing) {
+      Pager(missing, document.getElementById("missing-pager"), Number(missing.getAttribute("data-per-page")) || 100, function (row) {
+        var image = data.images[row[0]];
+        return element("li", {}, [element("a", { href: root + fill(data.paths.page, image[1]) }, [image[0]])]);
+      }).show(rows.missing);
+    }
+    toArray(document.querySelectorAll(".list-more")).forEach(function (note) {
+      note.hidden = true;
+    });
+  }
+
+  function toArray(list) {
+    return Array.prototype.slice.call(list);
+  }
+
+  function start() {
+    var data = window.SITEGEN_GALLERY;
+    if (!data) {
+      return; /* the first page, as written in the HTML, stays */
+    }
+    var gallery = document.getElementById("gallery");
+    var classImages = document.getElementById("class-images");
+    if (gallery) {
+      setUpIndex(gallery, data);
+    }
+    if (classImages) {
+      setUpClassPage(classImages, data);
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

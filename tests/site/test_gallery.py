@@ -1,0 +1,112 @@
+"""The index and class pages of a 130-image site: the first page in the HTML, the rest paged by script."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from sitegen.site.gallery import CARDS_PER_PAGE, GALLERY_SCRIPT, ROWS_PER_PAGE, gallery_bundle, path_patterns
+from sitegen.site.index_page import site_files
+from sitegen.site.slugs import unique_slugs
+from sitegen.site.summaries import summarize_image
+from tests.site.factory import CLASS_NAMES, write_files
+from tests.site.html_scan import scan
+
+COUNT = 130
+
+
+@pytest.fixture(scope="module")
+def many(results, site_info, env, tmp_path_factory):
+    """130 images (the three results in turn, under new names): site-wide files and thumbnails."""
+    names = [f"img_{k:03d}.png" for k in range(COUNT)]
+    summaries = []
+    for k, (name, slug) in enumerate(zip(names, unique_slugs(names))):
+        result = results[k % len(results)]
+        result = dataclasses.replace(result, image=dataclasses.replace(result.image, name=name))
+        summaries.append(summarize_image(result, slug, site_info))
+    files = site_files(summaries, [], site_info, env, {})
+    picture = b"\x89PNG\r\n\x1a\n"  # never decoded: only requested
+    for summary in summaries:
+        files[summary.thumbnail] = files[summary.page] = picture
+        for cls in summary.classes:
+            if cls.found:
+                files[cls.confidence_thumbnail] = files[cls.mask_thumbnail] = files[summary.photo_thumbnail] = picture
+    root = write_files(files, tmp_path_factory.mktemp("many"))
+    return root, summaries, files
+
+
+def test_the_index_html_holds_one_page_and_gallery_js_every_image(many, site_info):
+    _, summaries, files = many
+    index = scan(files["index.html"])
+    assert len(index.with_attr("li", "data-name")) == CARDS_PER_PAGE
+    text = files[GALLERY_SCRIPT].decode()
+    bundle = json.loads(text.removeprefix("window.SITEGEN_GALLERY = ").removesuffix(";\n"))
+    assert bundle == json.loads(json.dumps(gallery_bundle(summaries, site_info)))
+    assert [row[0] for row in bundle["images"]] == [s.name for s in summaries]
+    for row, summary in zip(bundle["images"], summaries):
+        assert row[4] == summary.total_masks
+        assert row[5] == [[c.index, c.masks] for c in summary.classes if c.found]
+        assert path_patterns()["page"].replace("{slug}", row[1]) == summary.page
+        assert path_patterns()["thumbnail"].replace("{slug}", row[1]) == summary.thumbnail
+
+
+def _cards(page) -> list[str]:
+    return page.evaluate("() => [...document.querySelectorAll('#gallery > li')].map(li => li.dataset.name)")
+
+
+@pytest.mark.browser
+def test_index_pages_filters_and_sorts_over_every_image(visit, many):
+    root, summaries, _ = many
+    opened = visit(root, "index.html")
+    page = opened.page
+    names = sorted(s.name for s in summaries)
+    assert _cards(page) == names[:CARDS_PER_PAGE]
+    assert page.text_content("#gallery-status") == f"Showing {COUNT} of {COUNT} images"
+    assert page.text_content("#gallery-pager .page-label") == "Page 1 of 3"
+    assert page.is_hidden("#gallery-more")
+    page.click("#gallery-pager [data-page='1']")
+    page.click("#gallery-pager [data-page='1']")
+    assert _cards(page) == names[2 * CARDS_PER_PAGE :]
+    assert page.is_disabled("#gallery-pager [data-page='1']")
+    assert page.evaluate("location.hash") == "#page=3"
+    page.reload()
+    assert _cards(page) == names[2 * CARDS_PER_PAGE :]  # the page survives a reload (and Back)
+
+    wanted = 3
+    having = [s.name for s in summaries if s.classes[wanted].found]
+    page.select_option("#class-filter", label=CLASS_NAMES[wanted])
+    assert page.text_content("#gallery-status") == f"Showing {len(having)} of {COUNT} images"
+    assert _cards(page) == sorted(having)[:CARDS_PER_PAGE]
+
+    page.select_option("#class-filter", value="")
+    page.select_option("#sort-order", value="masks")
+    by_masks = sorted(summaries, key=lambda s: (-s.total_masks, s.name))
+    assert _cards(page) == [s.name for s in by_masks[:CARDS_PER_PAGE]]
+    lazy = page.evaluate("() => [...document.querySelectorAll('#gallery img')].every(i => i.loading === 'lazy')")
+    assert lazy
+    opened.assert_clean()
+
+
+@pytest.mark.browser
+def test_class_page_pages_its_table_and_its_lists(visit, many, site_info):
+    root, summaries, files = many
+    slug = site_info.class_slugs[0]
+    html = scan(files[f"classes/{slug}.html"])
+    assert len([t for t in html.tags if t[0] == "tr"]) <= ROWS_PER_PAGE + 1  # the HTML holds one page
+    opened = visit(root, f"classes/{slug}.html")
+    page = opened.page
+    found = [s.name for s in summaries if s.classes[0].found]
+    missing = [s.name for s in summaries if not s.classes[0].found]
+    rows = lambda: page.evaluate("() => [...document.querySelectorAll('#class-table th a')].map(a => a.textContent)")  # noqa: E731
+    assert rows() == (found + missing)[:ROWS_PER_PAGE]
+    page.click("#table-pager [data-page='1']")
+    assert rows() == (found + missing)[ROWS_PER_PAGE:]
+    cards = page.evaluate("() => [...document.querySelectorAll('#found-images h3')].map(h => h.textContent)")
+    assert cards == found[:CARDS_PER_PAGE]
+    stacked = page.evaluate(
+        "() => [...document.querySelectorAll('#found-images .stack')].every(s => s.children.length === 2)"
+    )
+    assert stacked  # each mask lies over the image's photo thumbnail
+    opened.assert_clean()
