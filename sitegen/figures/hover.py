@@ -15,10 +15,10 @@ import numpy as np
 from sitegen.figures.plotly_json import rounded
 
 
-#: 40 cells across resolve every SCLIP patch (a 4:3 image at the default --short-side 336 is
-#: 28 x 21 patches of 16 px) and keep hover data, most of a figures.js, small enough for sites
-#: of thousands of images (64 cells and 8,192 values made it 2.4 times larger).
-HOVER_LONG_SIDE = 40
+HOVER_LONG_SIDE = 64
+#: Numbers per hover grid: 4,096 still give a cell per SCLIP patch (28 x 21 at the default
+#: --short-side 336) to a few values per cell, and keep hover data, most of a figures.js, small
+#: enough for sites of thousands of images (8,192 made it half again as large).
 HOVER_VALUE_BUDGET = 4_096
 #: Rough JSON characters of hover data, to pick the lighter hover layout.
 CELL_CHARS = 5.4  # one float32 cell in base64
