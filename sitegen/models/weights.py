@@ -103,6 +103,37 @@ def hub_reachable() -> bool:
     return answered.wait(HUB_PROBE_SECONDS)
 
 
+def refuse_unreachable_download(options: ModelOptions, model: str) -> None:
+    """Stop at once when ``model``'s weights must come from a hub that cannot be reached and
+    whose cache holds no model at all: the first run of a machine without internet.
+
+    Nothing can be cached then, so there is no need to import torch and open_clip (seconds of a
+    newcomer's wait) to learn that the weights are missing. With anything in the cache the
+    fetch itself decides, through ``_hub_downloads``. Imports nothing heavy.
+
+    Parameters
+    ----------
+    model : {"clip", "sam"}
+
+    Raises
+    ------
+    WeightsError
+    """
+    if options.random_weights:
+        return
+    if model == "clip" and not Path(options.clip_pretrained).expanduser().is_file():
+        what = f"CLIP weights {options.clip_model} / {options.clip_pretrained}"
+    elif model == "sam" and options.sam_config is None:
+        what = f"SAM 2 weights {options.sam_model}"
+    else:
+        return  # local files
+    from huggingface_hub import constants
+
+    if any(Path(constants.HF_HUB_CACHE).glob("models--*")) or hub_reachable():
+        return
+    raise _offline_error(what)
+
+
 @contextmanager
 def _hub_downloads() -> Iterator[None]:
     """Fetch as huggingface_hub does when the hub answers; from its cache only when it does not.

@@ -48,6 +48,9 @@ class LazyModels:
     @property
     def clip(self):
         if self._clip is None:
+            from sitegen.models.weights import refuse_unreachable_download
+
+            refuse_unreachable_download(self.options, "clip")  # before torch is imported
             from sitegen.models.clip import load_clip
 
             self._clip = self._loaded(load_clip(self.options, self.device))
@@ -56,6 +59,9 @@ class LazyModels:
     @property
     def sam(self):
         if self._sam is None:
+            from sitegen.models.weights import refuse_unreachable_download
+
+            refuse_unreachable_download(self.options, "sam")  # before torch is imported
             from sitegen.models.sam import load_sam
 
             self._sam = self._loaded(load_sam(self.options, self.device))

@@ -17,6 +17,7 @@ from sitegen.models.weights import (
     clip_checkpoint,
     hub_reachable,
     load_sam_weights,
+    refuse_unreachable_download,
     sam_weights,
     weights_identity,
 )
@@ -172,6 +173,50 @@ def test_a_reachable_hub_downloads_as_huggingface_hub_does(local_hub, monkeypatc
         weights = sam_weights(ModelOptions())
     assert calls == [("facebook/sam2.1-hiera-tiny", "sam2.1_hiera_tiny.pt", False)]
     assert weights == SamWeights("configs/sam2.1/sam2.1_hiera_t.yaml", "/downloaded/sam2.1_hiera_tiny.pt")
+
+
+def test_a_first_run_offline_stops_before_loading_a_model(local_hub, monkeypatch):
+    import sitegen.models.clip
+    import sitegen.models.sam
+    from sitegen.pipeline.run import LazyModels
+
+    cache, connections, point_hub_at = local_hub
+    port = _closed_port()
+    point_hub_at(port)
+    loads = []
+    monkeypatch.setattr(sitegen.models.clip, "load_clip", lambda *args: loads.append("clip"))
+    monkeypatch.setattr(sitegen.models.sam, "load_sam", lambda *args: loads.append("sam"))
+    models = LazyModels(ModelOptions(device="cpu"))
+    with pytest.raises(WeightsError, match=r"^CLIP weights ViT-B-16-quickgelu / openai are not in the cache"):
+        models.clip
+    with pytest.raises(WeightsError, match=r"^SAM 2 weights facebook/sam2.1-hiera-tiny are not in the cache .* cannot be reached"):
+        models.sam
+    assert loads == [] and connections == [("127.0.0.1", port)]
+
+
+def test_only_an_empty_cache_and_an_unreachable_hub_stop_a_run_early(local_hub, tmp_path):
+    cache, _, point_hub_at = local_hub
+    point_hub_at(_closed_port())
+    checkpoint = tmp_path / "clip.pt"
+    checkpoint.write_bytes(b"local")
+    for model in ("clip", "sam"):
+        refuse_unreachable_download(ModelOptions(random_weights=True), model)
+    refuse_unreachable_download(ModelOptions(clip_pretrained=str(checkpoint)), "clip")
+    refuse_unreachable_download(ModelOptions(sam_checkpoint=str(checkpoint), sam_config="sam2.1_hiera_t"), "sam")
+    with pytest.raises(WeightsError):
+        refuse_unreachable_download(ModelOptions(), "sam")
+    (cache / "models--someone--else").mkdir(parents=True)  # something cached: the fetch decides
+    refuse_unreachable_download(ModelOptions(), "sam")
+
+
+def test_an_empty_cache_with_a_reachable_hub_goes_on_to_download(local_hub):
+    _, connections, point_hub_at = local_hub
+    with socket.socket() as hub:
+        hub.bind(("127.0.0.1", 0))
+        hub.listen()
+        point_hub_at(hub.getsockname()[1])
+        refuse_unreachable_download(ModelOptions(), "clip")
+    assert len(connections) == 1
 
 
 def test_the_probe_goes_to_the_proxy_when_one_is_set(monkeypatch):
