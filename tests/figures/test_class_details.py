@@ -50,6 +50,21 @@ def test_every_class_gets_a_picture_figures_and_facts(options):
         json.dumps(details.facts)
 
 
+def test_the_confidence_figure_hovers_the_probability_at_each_cell_centre():
+    result = make_result()
+    height, width = result.image.height, result.image.width
+    hover = render_class_details(result, make_palette(3), 1).figures["confidence"]["data"][0]
+    cells = np.array(hover["customdata"])[..., 0]  # (R, K)
+    rows, cols = cells.shape
+    ys = [int((i + 0.5) * height / rows) for i in range(rows)]
+    xs = [int((j + 0.5) * width / cols) for j in range(cols)]
+    full = result.dense.scores.probabilities_at(np.arange(height), np.arange(width))[..., 1]
+    np.testing.assert_allclose(cells, np.round(full[np.ix_(ys, xs)], 3), atol=1e-9)
+    assert (hover["x0"], hover["dx"]) == (0.5 * width / cols, width / cols)
+    assert (hover["y0"], hover["dy"]) == (0.5 * height / rows, height / rows)
+    assert "p(grass) = %{customdata[0]:.3f}" in hover["hovertemplate"]  # class 1
+
+
 def test_facts_count_the_class_through_the_stages():
     result = make_result()
     facts = render_class_details(result, make_palette(3), 1).facts

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -94,13 +95,17 @@ def test_figures_reference_only_shipped_assets_photos_lossy_layers_lossless(rend
 
 
 def test_descriptions_and_facts_are_filled(rendered):
-    _, steps = rendered
+    result, steps = rendered
     for step in steps:
-        assert len(step.description) > 40, step.step.slug
+        paragraphs = step.description.split("\n\n")
+        assert all(p.strip() for p in paragraphs) and len(step.description) > 40, step.step.slug
+        # No f-string left unformatted ({name}; a prompt template's "{}" is text) and no missing value.
+        assert not re.search(r"\{\w+[^}]*\}|\bnan\b|\bNone\b", step.description), (step.step.slug, step.description)
         assert step.facts and all(
-            isinstance(v, (str, int, float)) for v in step.facts.values()
-        ), step.step.slug
-        json.dumps(step.facts)
+            type(v) in (str, int, float) for v in step.facts.values()  # not numpy scalars: JSON and templates
+        ), (step.step.slug, step.facts)
+    if result.candidates.prompts:  # (without regions, the later steps rightly all say that)
+        assert len({step.description for step in steps}) == len(steps)  # every step explains itself
 
 
 def test_random_weights_banner_is_on_every_png_and_only_then():

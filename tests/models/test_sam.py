@@ -98,13 +98,18 @@ def test_batched_prompts_equal_one_call_per_prompt(sam):
 
 def test_cpu_decodes_two_prompts_per_call_by_default(sam):
     # Small batches keep the decoder's per-prompt copies of the image tokens in cache on a CPU.
-    from sitegen.models.sam import CPU_PROMPT_BATCH
+    from sitegen.models.sam import GPU_PROMPT_BATCH
 
     points, labels = [p for p, _ in PROMPTS], [l for _, l in PROMPTS]
-    before = sam.prompt_batches
+
+    def calls(**batch) -> int:
+        before = sam.prompt_batches
+        sam.predict(points, labels, **batch)
+        return sam.prompt_batches - before
+
+    assert calls() == 4  # three 1-point prompts: 2 calls, two 2-point: 1, one 3-point: 1
+    assert calls(batch_size=GPU_PROMPT_BATCH) == 3  # one call per point count
     masks, _ = sam.predict(points, labels)
-    assert CPU_PROMPT_BATCH == 2
-    assert sam.prompt_batches - before == 4  # 1-point: 2 calls, 2-point: 1, 3-point: 1
     assert np.array_equal(masks[:], sam.predict(points, labels, batch_size=6)[0][:])
 
 

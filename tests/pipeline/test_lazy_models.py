@@ -27,15 +27,21 @@ def unfrozen():
 
 def test_loading_a_model_collects_garbage_then_freezes_what_lives(monkeypatch, unfrozen):
     loaded = []
-    monkeypatch.setattr(sitegen.models.clip, "load_clip", lambda options, device: loaded.append(device) or "clip")
+
+    def load_clip(options, device):
+        loaded.append((device, object()))
+        return loaded[-1][1]
+
+    monkeypatch.setattr(sitegen.models.clip, "load_clip", load_clip)
     models = LazyModels(ModelOptions(random_weights=True, device="cpu"))
     garbage = _Cycle()
     dead = weakref.ref(garbage)
     del garbage
     live = _Cycle()
     assert gc.get_freeze_count() == 0
-    assert models.clip == "clip" and models.clip == "clip"
-    assert loaded == ["cpu"] and models.loads == 1
+    first = models.clip
+    assert models.clip is first  # loaded once, then kept
+    assert loaded == [("cpu", first)] and models.loads == 1
     assert dead() is None  # collected before the freeze, not kept for the whole build
     assert gc.get_freeze_count() > 0
     assert all(obj is not live for obj in gc.get_objects())  # frozen: no longer walked

@@ -391,8 +391,15 @@ def test_paper_figures_add_every_step_png_and_the_link_says_how_big_it_is(result
     sizes = re.findall(r"Static figure \(PNG, ([\d.]+ (?:kB|MB|bytes)), ready for a paper\)", text)
     assert len(sizes) == 18
     first = len(paper["images/alpha-png/steps/01_raw_image.png"])
-    assert sizes[0] == file_size_text(first)
+    assert 1000 <= first < 1_000_000 and sizes[0] == f"{first / 1000:.1f} kB"
     assert "Static figure" not in _text(site["images/alpha-png.html"])
+
+
+@pytest.mark.parametrize(
+    "size, text", [(0, "0 bytes"), (999, "999 bytes"), (1000, "1.0 kB"), (45_678, "45.7 kB"), (2_345_678, "2.3 MB")]
+)
+def test_file_sizes_read_as_bytes_kilobytes_or_megabytes(size, text):
+    assert file_size_text(size) == text
 
 
 def test_a_figure_naming_an_asset_it_did_not_render_is_refused(results, site_info, env):
