@@ -16,10 +16,10 @@ key names it::
     points-per-cluster = 3
 
 Every option of ``PipelineOptions`` may differ per variant, the SCLIP ones included (variants
-with equal ``dense_fields()`` then share the CLIP windows and the SAM image embedding; the
-others get their own). The model options (``--clip-model``, ``--sam-model``, ``--device``, ...)
-may not: the models are loaded once per build, so they are the same for every variant and a
-variant naming one is an error. Anything wrong in the file is one ``ConfigError`` line naming
+with equal ``dense_fields()`` share the CLIP windows; every variant shares the SAM image
+embedding), except ``max-pixels``: the image is decoded once for all variants. The model options
+(``--clip-model``, ``--sam-model``, ``--device``, ...) may not either: the models are loaded once
+per build, so they are the same for every variant. A variant naming one of these is an error. Anything wrong in the file is one ``ConfigError`` line naming
 the file, the variant and the key, raised before any model loads.
 """
 
@@ -82,7 +82,9 @@ def option_name(field: str) -> str:
     return field.replace("_", "-")
 
 
-PIPELINE_KEYS = {option_name(name): name for name in _TYPES}
+#: Options that decide how an image is decoded: the same for every variant, which share it.
+BUILD_KEYS = {"max-pixels"}
+PIPELINE_KEYS = {option_name(name): name for name in _TYPES if option_name(name) not in BUILD_KEYS}
 MODEL_KEYS = {option_name(f.name) for f in dataclasses.fields(ModelOptions)}
 
 
@@ -160,6 +162,10 @@ def _apply(path: Path, name: str, base: PipelineOptions, table: dict) -> Pipelin
         if key in MODEL_KEYS:
             raise ConfigError(
                 f"{where} {key}: a model option is the same for every variant (models load once per build); set it on the command line"
+            )
+        if key in BUILD_KEYS:
+            raise ConfigError(
+                f"{where} {key}: decides how every image is decoded, the same for every variant (they share the image); set it on the command line"
             )
         if key not in PIPELINE_KEYS:
             raise ConfigError(f"{where} unknown option {key!r}; variants take: {', '.join(PIPELINE_KEYS)}")

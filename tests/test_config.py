@@ -71,6 +71,7 @@ def test_a_file_without_variants_is_the_base_alone(tmp_path):
         ("[variants.low]\nmin-confidence = 1.5\n", "[variants.low] min-confidence: must be between 0 and 1, got 1.5"),
         ("[variants.sep]\nprompt-mode = \"both\"\n", "[variants.sep] prompt-mode: must be one of joint, separate, got 'both'"),
         ("[variants.big]\nclip-model = \"ViT-L-14\"\n", "[variants.big] clip-model: a model option is the same for every variant"),
+        ("[variants.big]\nmax-pixels = 100000\n", "[variants.big] max-pixels: decides how every image is decoded, the same for every variant"),
         ("[variants.base]\nmin-confidence = 0.2\n", "[variants.base] uses the name of variant 'base'"),
         ("[variants.Low]\n[variants.low]\n", "[variants.low] uses the name of variant 'Low' (names must differ, ignoring case)"),
         ("[variants.a]\n[variants.a]\n", "not valid TOML: Cannot declare ('variants', 'a') twice"),
