@@ -280,8 +280,13 @@ def compute_image(task: ImageTask, job: ImageJob, models: LazyModels) -> Compute
 
     The one function that both a local build and a Ray worker call, so the two compute the same
     bytes. It reads and writes no cache: the driver looks entries up before and stores the
-    returned ones after.
+    returned ones after. A ``VariantsTask`` (a build with ``--config``) is computed by
+    ``compute_variants`` and returns a ``ComputedVariants``.
     """
+    from sitegen.pipeline.variants import VariantsTask, compute_variants
+
+    if isinstance(task, VariantsTask):
+        return compute_variants(task, job.vocabulary, models)
     timings: dict[str, float] = {}
     similarity = task.similarity
     computed = None

@@ -13,13 +13,19 @@ and a test from anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from sitegen.config import Variant
 from sitegen.options import PipelineOptions
 from sitegen.records import DenseSimilarity, LoadedImage, PipelineResult, Vocabulary
+
+
+def dense_key(options: PipelineOptions) -> tuple:
+    """What variants sharing one CLIP output have in common: their ``dense_fields()``, hashable."""
+    return tuple(sorted(options.dense_fields().items()))
 
 
 def dense_groups(variants: Sequence[Variant]) -> tuple[tuple[Variant, ...], ...]:
@@ -34,7 +40,7 @@ def dense_groups(variants: Sequence[Variant]) -> tuple[tuple[Variant, ...], ...]
     """
     groups: dict[tuple, list[Variant]] = {}
     for variant in variants:
-        groups.setdefault(tuple(sorted(variant.options.dense_fields().items())), []).append(variant)
+        groups.setdefault(dense_key(variant.options), []).append(variant)
     return tuple(tuple(group) for group in groups.values())
 
 
@@ -124,3 +130,66 @@ def run_variants(
             results[variant.name] = run_stages(image, vocabulary, dense, shared, variant.options, prompt_templates, timings)
             timings = {}
     return {variant.name: results[variant.name] for variant in variants}
+
+
+@dataclass(frozen=True)
+class VariantsTask:
+    """One image's model work for the variants of a build that the cache lacks.
+
+    What a build's driver hands to an executor (``sitegen.pipeline.run.compute_image`` takes it
+    as it takes an ``ImageTask``), so a Ray worker shares the work between variants as a local
+    build does.
+
+    Attributes
+    ----------
+    index : int
+        The image's position in the build's sorted input.
+    image : LoadedImage
+        The decoded image (variants share ``max_pixels``, see ``sitegen.config``).
+    variants : tuple of Variant
+        The variants to compute, in the build's order.
+    similarities : mapping
+        ``dense_key`` -> the cached CLIP output of that group of variants.
+    text_embeddings : mapping
+        Prompt-templates name -> (Q, D) float32 text embeddings, for the groups whose CLIP output
+        must be computed.
+    """
+
+    index: int
+    image: LoadedImage
+    variants: tuple[Variant, ...]
+    similarities: Mapping[tuple, DenseSimilarity]
+    text_embeddings: Mapping[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class ComputedVariants:
+    """What ``compute_variants`` returns: every asked variant's result (by name, with its
+    timings) and the CLIP outputs computed here (by ``dense_key``), for the driver's cache."""
+
+    index: int
+    results: Mapping[str, PipelineResult]
+    similarities: Mapping[tuple, DenseSimilarity]
+
+
+def compute_variants(task: VariantsTask, vocabulary: Vocabulary, models) -> ComputedVariants:
+    """The model work of one ``VariantsTask``: ``run_variants`` with the task's CLIP outputs.
+
+    Reads and writes no cache, like ``compute_image``.
+    """
+    from sitegen.pipeline.run import compute_similarity, timed
+
+    computed: dict[tuple, DenseSimilarity] = {}
+
+    def similarity(image: LoadedImage, options: PipelineOptions, timings: dict) -> DenseSimilarity:
+        key = dense_key(options)
+        if key in task.similarities:
+            return task.similarities[key]
+        if options.prompt_templates not in task.text_embeddings:
+            raise ValueError(f"{image.name}: no CLIP output and no text embeddings to compute it with")
+        with timed(timings, "clip_windows"):
+            computed[key] = compute_similarity(models, image, task.text_embeddings[options.prompt_templates], options)
+        return computed[key]
+
+    results = run_variants(task.variants, vocabulary, models, lambda options: task.image, similarity)
+    return ComputedVariants(task.index, results, computed)
