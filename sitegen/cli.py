@@ -262,10 +262,21 @@ def build(
             rich_help_panel=OUTPUT,
         ),
     ] = None,
+    config: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--config",
+            help="TOML file of [variants.NAME] tables of options (min-confidence = 0.2, ...): each variant gets its own pages, compared per image; the flags are the base variant.",
+            exists=True,
+            dir_okay=False,
+            rich_help_panel="Input",
+        ),
+    ] = None,
 ) -> None:
     """Build the multi-page site for every image in IMAGES_DIR."""
     from rich.console import Console
 
+    from sitegen.config import read_config
     from sitegen.distributed.executors import ExecutorSettings, open_executor
     from sitegen.distributed.shards import shard_from_environment
     from sitegen.site.build import build_site
@@ -277,6 +288,7 @@ def build(
     if ground_truth is None and (gt_labels is not None or ignore_index is not None):
         fail(OptionsError("--gt-labels and --ignore-index need --ground-truth DIR"))
     try:
+        variants = read_config(config, options) if config else None
         settings = ExecutorSettings(executor, ray_address, ray_workers, ray_gpus_per_worker)
         part = shard_from_environment(shard, shard_count)
         if part is not None and settings.kind == "ray":
@@ -309,6 +321,7 @@ def build(
                 executor=computer,
                 shard=part,
                 ground_truth=truth,
+                variants=variants,
             )
     except SitegenError as error:
         fail(error)

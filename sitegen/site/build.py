@@ -47,9 +47,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from sitegen.distributed.shards import Shard, shard_positions
+from sitegen.config import Variant, single_variant
 from sitegen.errors import OUT_OF_MEMORY_ADVICE, GroundTruthError, OptionsError, OutputError, SitegenError, WeightsError, is_out_of_memory
 from sitegen.options import ModelOptions, PipelineOptions
-from sitegen.pipeline.run import ComputedImage, ImageJob, ImageTask
+from sitegen.pipeline.run import ImageJob
+from sitegen.pipeline.variants import VariantsTask
 from sitegen.records import PipelineResult, Vocabulary
 from sitegen.site.build_report import BuildReport, build_log
 from sitegen.site.cache import ResultCache, clip_identity, model_identity
@@ -110,22 +112,27 @@ def failure_of(path: Path, error: Exception) -> Failure:
 class _Prepared:
     """One image after the driver's part of its work: decoded and looked up in the cache.
 
-    Exactly one of ``result`` (from the cache), ``task`` (model work for an executor) and
-    ``error`` (it cannot be used) is set.
+    ``results`` holds the variants found in the cache; ``task`` (model work for an executor)
+    the others; ``error`` is set when the image cannot be used. ``slugs`` follow the build's
+    variants; ``keys`` and ``results`` are by variant name.
     """
 
     path: Path
-    slug: str
-    key: str = ""
-    similarity_key: str = ""
-    result: PipelineResult | None = None
-    task: ImageTask | None = None
+    slugs: list[str]
+    keys: dict[str, str] = dataclasses.field(default_factory=dict)
+    similarity_keys: dict[tuple, str] = dataclasses.field(default_factory=dict)
+    results: dict[str, PipelineResult] = dataclasses.field(default_factory=dict)
+    task: VariantsTask | None = None
     error: Exception | None = None
 
 
 @dataclass
 class _Pending:
-    """An image whose result is ready, waiting to learn its next neighbour."""
+    """An image whose result is ready, waiting to learn its next neighbour.
+
+    ``variants`` lists every variant's name and page of this image (for the links between them)
+    and ``comparison`` names the page that compares them (empty and None with one variant).
+    """
 
     path: Path
     result: PipelineResult | None  # None once handed to the pool
@@ -133,19 +140,40 @@ class _Pending:
     figures_key: str
     evaluated: EvaluatedImage | None = None  # with --ground-truth, when the ground truth is usable
     left_out: str | None = None  # why the image has no evaluation, with --ground-truth
+    variants: tuple[tuple[str, str], ...] = ()
+    comparison: str | None = None
+
+
+@dataclass
+class _VariantState:
+    """One variant's pages in a build: its site record, the images written, the one waiting."""
+
+    variant: Variant
+    site: SiteInfo
+    summaries: list[ImageSummary] = dataclasses.field(default_factory=list)
+    pending: _Pending | None = None
+    submitted: ImageSummary | None = None  # the last image handed to the pool
+    linked: dict[str, tuple[str | None, str | None]] = dataclasses.field(default_factory=dict)  # name -> (previous, next)
+    images: dict[str, _Pending] = dataclasses.field(default_factory=dict)  # result dropped once handed out
+    slugs: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
 
 class _SiteBuilder:
-    """The per-image work of one build and what it has learnt so far (see the module docstring)."""
+    """The per-image work of one build and what it has learnt so far (see the module docstring).
+
+    Every variant of the build gets its own pages; ``site`` and ``summaries`` are the base
+    variant's (the first), which the index, the class pages, the evaluation and the build log are
+    about.
+    """
 
     def __init__(
-        self, title, vocabulary, options, models, cache, executor, folder, flags, console, quiet, pool, ground_truth=None
+        self, title, vocabulary, variants, models, cache, executor, folder, flags, console, quiet, pool, ground_truth=None
     ):
         from sitegen.models.prompt_templates import get_prompt_templates
         from sitegen.site.render import make_environment
 
+        base = variants[0].options
         self.vocabulary = vocabulary
-        self.options = options
         self.models = models
         self.cache = cache
         self.executor = executor
@@ -154,78 +182,112 @@ class _SiteBuilder:
         self.pool = pool
         self.console = console
         self.quiet = quiet
-        self.prompt_templates = get_prompt_templates(options.prompt_templates)
-        self.job = ImageJob(vocabulary, options, tuple(self.prompt_templates))
+        self.job = ImageJob(vocabulary, base, tuple(get_prompt_templates(base.prompt_templates)))
         self.model_identity = model_identity(models)
         self.clip_identity = clip_identity(models)
-        self.site = SiteInfo.create(title, vocabulary, options, models, paper_figures=flags["paper_figures"])
+        self.states = [
+            _VariantState(v, SiteInfo.create(title, vocabulary, v.options, models, paper_figures=flags["paper_figures"]))
+            for v in variants
+        ]
+        self.site = self.states[0].site
+        self.summaries = self.states[0].summaries
         self.env = make_environment()
-        self._text_embeddings = None
+        self._text_embeddings: dict[str, object] = {}
         self.store_text = True  # False in shards other than shard 0: one writer per cache entry
-        self.summaries: list[ImageSummary] = []
         self.failures: dict[str, Failure] = {}
         self.warnings: list[str] = []
-        self.log: list[str] = []  # one line per image about this run: built in N s, or cached
+        self.log: list[str] = []  # one line per image (and variant) about this run: built in N s, or cached
         self.stage_seconds: dict[str, float] = {}
         self.built = self.cached = self.written = 0
-        self._pending: _Pending | None = None
-        self._submitted: ImageSummary | None = None  # the last image handed to the pool
-        self._linked: dict[str, tuple[str | None, str | None]] = {}  # page -> (previous, next) it links to
-        self._images: dict[str, _Pending] = {}  # image name -> its record (result dropped once handed out)
-        self._slugs: dict[str, str] = {}
         self.evaluation = None if ground_truth is None else EvaluationTally(ground_truth, vocabulary.names)
+
+    def _label(self, name: str) -> str:
+        """`` [name]`` after an image's name in the log when the build has several variants."""
+        return f" [{name}]" if len(self.states) > 1 else ""
 
     # --- One image ------------------------------------------------------------------------------
 
-    def prepare(self, index: int, path: Path, slug: str, counted: bool = True) -> _Prepared:
-        """Decode the image and look it up: its cached result, else the task that computes it.
+    def prepare(self, index: int, path: Path, slugs: list[str], counted: bool = True) -> _Prepared:
+        """Decode the image and look every variant up: cached results, else the task that computes the rest.
 
-        The result cache is keyed by the image's bytes and everything that changes the result;
-        on a miss the CLIP output may still be cached (a threshold changed), and the text
-        embeddings are fetched (or encoded, once per build) only when CLIP must run.
-        ``counted=False`` looks an image up again without counting or logging it.
+        The result cache is keyed by the image's bytes and everything that changes the result,
+        so each variant has its own entries: editing one variant misses only its own. On a miss
+        the CLIP output of its group of variants may still be cached, and the text embeddings
+        are fetched (or encoded, once per build) only when CLIP must run. ``counted=False`` looks
+        an image up again without counting or logging it.
         """
         from sitegen.pipeline.image import load_image
+        from sitegen.pipeline.variants import VariantsTask, dense_groups, dense_key
 
         try:
-            image = load_image(path, self.options.max_pixels)
+            image = load_image(path, self.job.options.max_pixels)
             data = path.read_bytes()
-            key = self.cache.result_key(data, self.vocabulary, self.options, self.model_identity)
-            cached = self.cache.get_result(key)
-            if cached is not None and counted:
-                self.cached += 1
-                self.log.append(f"  {image.name}: from the cache")
-            if cached is not None:
+            prepared = _Prepared(path, slugs)
+            missing = []
+            for state in self.states:
+                variant = state.variant
+                key = prepared.keys[variant.name] = self.cache.result_key(
+                    data, self.vocabulary, variant.options, self.model_identity
+                )
+                cached = self.cache.get_result(key)
+                if cached is None:
+                    missing.append(variant)
+                    continue
+                if counted:
+                    self.cached += 1
+                    self.log.append(f"  {image.name}{self._label(variant.name)}: from the cache")
                 # Everything that changes the arrays is in the key; the descriptive fields (file name,
                 # its warnings, vocabulary line numbers, device) come from this run.
-                result = dataclasses.replace(cached, image=image, vocabulary=self.vocabulary, models=self.models, timings={})
-                return _Prepared(path, slug, key, result=result)
-            similarity_key = self.cache.similarity_key(
-                data, self.vocabulary.queries, self.options.dense_fields(), self.clip_identity
-            )
-            similarity = self.cache.get_similarity(similarity_key)
-            text = self._text() if similarity is None else None
-            return _Prepared(path, slug, key, similarity_key, task=ImageTask(index, image, similarity, text))
+                prepared.results[variant.name] = dataclasses.replace(
+                    cached, image=image, vocabulary=self.vocabulary, models=self.models, timings={}
+                )
+            if not missing or not counted:
+                return prepared
+            similarities, texts = {}, {}
+            for group in dense_groups(missing):
+                options = group[0].options
+                group_key = dense_key(options)
+                prepared.similarity_keys[group_key] = self.cache.similarity_key(
+                    data, self.vocabulary.queries, options.dense_fields(), self.clip_identity
+                )
+                similarity = self.cache.get_similarity(prepared.similarity_keys[group_key])
+                if similarity is not None:
+                    similarities[group_key] = similarity
+                else:
+                    texts[options.prompt_templates] = self._text(options.prompt_templates)
+            prepared.task = VariantsTask(index, image, tuple(missing), similarities, texts)
+            return prepared
         except RUN_ERRORS:
             raise  # about the whole run (no weights, a bad option), not this image: stop, one message
         except Exception as error:  # noqa: BLE001 -- one bad image never stops the build
-            return _Prepared(path, slug, error=error)
+            return _Prepared(path, slugs, error=error)
 
     def store(self, prepared: _Prepared, outcome) -> None:
         """Cache what a worker computed, as soon as it is back (so Ctrl-C keeps it); log its timings."""
-        if not isinstance(outcome, ComputedImage):
+        from sitegen.pipeline.variants import ComputedVariants, dense_key
+
+        if not isinstance(outcome, ComputedVariants):
             return
-        if outcome.similarity is not None:
-            self.cache.put_similarity(prepared.similarity_key, outcome.similarity)
-        self.cache.put_result(prepared.key, outcome.result)
-        self.built += 1
-        for stage, seconds in outcome.result.timings.items():
-            self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + seconds
-        clip_note = "" if "clip_windows" in outcome.result.timings else " (CLIP output from the cache)"
-        self.log.append(f"  {prepared.path.name}: built in {sum(outcome.result.timings.values()):.2f} s{clip_note}")
+        for group_key, similarity in outcome.similarities.items():
+            self.cache.put_similarity(prepared.similarity_keys[group_key], similarity)
+        for variant in prepared.task.variants:
+            result = outcome.results[variant.name]
+            self.cache.put_result(prepared.keys[variant.name], result)
+            self.built += 1
+            for stage, seconds in result.timings.items():
+                self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + seconds
+            if "clip_windows" in result.timings:
+                clip_note = ""
+            elif dense_key(variant.options) in outcome.similarities:
+                clip_note = " (CLIP output shared with another variant)"
+            else:
+                clip_note = " (CLIP output from the cache)"
+            self.log.append(
+                f"  {prepared.path.name}{self._label(variant.name)}: built in {sum(result.timings.values()):.2f} s{clip_note}"
+            )
 
     def add(self, prepared: _Prepared, outcome, *, pages: bool = True) -> None:
-        """One image's result (cached or computed) and its figures; publish the image before it.
+        """One image's results (cached or computed); hand the image before it to the pool.
 
         Without ``pages`` (a shard) the figures only go to the cache.
         """
@@ -235,56 +297,102 @@ class _SiteBuilder:
                 raise prepared.error
             if isinstance(outcome, Exception):
                 raise outcome
-            result = prepared.result or dataclasses.replace(outcome.result, models=self.models, timings={})
-            self.warnings.extend(result.image.warnings)
-            if not self.quiet:
-                for warning in result.image.warnings:
-                    self.console.print(f"[yellow]warning:[/] {warning}")
-            figures_key = self.cache.figures_key(prepared.key, result.image, self.per_class_details)
+            computed = outcome.results if outcome is not None else {}
+            ready = []
+            for k, (state, slug) in enumerate(zip(self.states, prepared.slugs)):
+                name = state.variant.name
+                result = prepared.results.get(name) or dataclasses.replace(computed[name], models=self.models, timings={})
+                if k == 0:
+                    self.warnings.extend(result.image.warnings)
+                    if not self.quiet:
+                        for warning in result.image.warnings:
+                            self.console.print(f"[yellow]warning:[/] {warning}")
+                figures_key = self.cache.figures_key(prepared.keys[name], result.image, self.per_class_details)
+                if not pages:
+                    args = (result, state.site, self.cache, figures_key, self.per_class_details)
+                    self.pool.submit((path, None, k), rendered_figures, *args)
+                    continue
+                ready.append(_Pending(path, result, summarize_image(result, slug, state.site), figures_key))
             if not pages:
-                args = (result, self.site, self.cache, figures_key, self.per_class_details)
-                self.pool.submit((path, None), rendered_figures, *args)
                 self.write_outcomes(self.pool.ready())
                 return
-            ready = _Pending(path, result, summarize_image(result, prepared.slug, self.site), figures_key)
-            if self.evaluation is not None:
-                ready.evaluated, ready.left_out = self._evaluate(result)
+            if self.evaluation is not None:  # the base variant's result is evaluated
+                ready[0].evaluated, ready[0].left_out = self._evaluate(ready[0].result)
+            if len(ready) > 1:
+                ready = self._compare(ready)
         except RUN_ERRORS:
             raise  # about the whole run (no weights, a bad option), not this image: stop, one message
         except Exception as error:  # noqa: BLE001 -- one bad image never stops the build
             self._fail(path, error)
             return
-        self._images[ready.summary.name] = ready
-        self._slugs[ready.summary.name] = prepared.slug
-        self.flush(next_summary=ready.summary)
-        self._pending = ready
+        for k, (state, pending) in enumerate(zip(self.states, ready)):
+            state.images[pending.summary.name] = pending
+            state.slugs[pending.summary.name] = prepared.slugs
+            self._flush(k, next_summary=pending.summary)
+            state.pending = pending
         self.write_outcomes(self.pool.ready())
 
-    def flush(self, next_summary: ImageSummary | None = None) -> None:
-        """Hand the waiting image, whose next neighbour is now known, to the pool."""
-        pending, self._pending = self._pending, None
+    def _compare(self, ready: list[_Pending]) -> list[_Pending]:
+        """Write the image's comparison page; the waiting pages learn their siblings."""
+        from sitegen.pipeline.funnel import compute_funnel
+        from sitegen.site.variant_pages import comparison_files, comparison_page_path
+
+        variants = [state.variant for state in self.states]
+        results = {v.name: pending.result for v, pending in zip(variants, ready)}
+        pages = {v.name: pending.summary.page for v, pending in zip(variants, ready)}
+        funnels = {name: compute_funnel(result) for name, result in results.items()}
+        mean_iou = self._variant_miou(results) if self.evaluation is not None else None
+        files = comparison_files(results, funnels, variants, pages, ready[0].summary.slug, self.site, self.env, mean_iou)
+        for relpath in sorted(files):
+            self.written += self.folder.write(relpath, files[relpath])
+        comparison = comparison_page_path(ready[0].summary.slug)
+        siblings = tuple(pages.items())
+        return [dataclasses.replace(pending, variants=siblings, comparison=comparison) for pending in ready]
+
+    def _variant_miou(self, results: dict[str, PipelineResult]) -> dict[str, float] | None:
+        """Each variant's mIoU of its final map on the image, None when its ground truth is unusable."""
+        from sitegen.evaluation import evaluate_image, load_ground_truth
+
+        first = next(iter(results.values()))
+        source = self.evaluation.source
+        try:
+            truth = load_ground_truth(source.path_for(first.image.name), first.image, source.mapping)
+        except (GroundTruthError, OSError):
+            return None  # the base variant's evaluation already reported why
+        return {
+            name: evaluate_image(r.image.name, r.dense.prediction, r.final.labels, truth, len(r.vocabulary)).final.miou
+            for name, r in results.items()
+        }
+
+    def _flush(self, k: int, next_summary: ImageSummary | None = None) -> None:
+        """Hand variant ``k``'s waiting image, whose next neighbour is now known, to the pool."""
+        state = self.states[k]
+        pending, state.pending = state.pending, None
         if pending is None:
             return
-        previous = self._submitted
-        self._linked[pending.summary.name] = (previous and previous.name, next_summary and next_summary.name)
-        self.pool.submit((pending.path, pending.summary), render_pages, self._task(pending, pending.result, previous, next_summary))
+        previous = state.submitted
+        state.linked[pending.summary.name] = (previous and previous.name, next_summary and next_summary.name)
+        task = self._task(k, pending, pending.result, previous, next_summary)
+        self.pool.submit((pending.path, pending.summary, k), render_pages, task)
         pending.result = None  # the pool has it; keep memory flat over thousands of images
-        self._submitted = pending.summary
+        state.submitted = pending.summary
 
-    def _task(self, pending: _Pending, result, previous, next_summary) -> PageTask:
-        evaluation = None if self.evaluation is None else (pending.evaluated, pending.left_out)
+    def _task(self, k: int, pending: _Pending, result, previous, next_summary) -> PageTask:
+        evaluation = None if self.evaluation is None or k else (pending.evaluated, pending.left_out)
         return PageTask(
-            result, pending.summary, previous, next_summary, self.site, self.cache,
-            pending.figures_key, self.per_class_details, evaluation,
+            result, pending.summary, previous, next_summary, self.states[k].site, self.cache,
+            pending.figures_key, self.per_class_details, evaluation, pending.variants, pending.comparison,
         )
 
     def finish_images(self) -> None:
         """Write every image still in the pool, then fix the links to images that failed there."""
-        self.flush()
+        for k in range(len(self.states)):
+            self._flush(k)
         self.write_outcomes(self.pool.drain())
-        self._relink()
+        for k in range(len(self.states)):
+            self._relink(k)
         for summary in self.summaries:
-            pending = self._images[summary.name]
+            pending = self.states[0].images[summary.name]
             if pending.evaluated is not None:
                 self.evaluation.add(pending.evaluated.evaluation, summary.page)
             elif self.evaluation is not None:
@@ -293,10 +401,11 @@ class _SiteBuilder:
     def write_outcomes(self, outcomes) -> None:
         """Write the files of finished images, in image order; an error fails its image only.
 
-        An outcome's tag is ``(path, summary)``; a shard's figures-only task has no summary.
+        An outcome's tag is ``(path, summary, variant number)``; a shard's figures-only task has
+        no summary.
         """
         for outcome in outcomes:
-            path, summary = outcome.tag
+            path, summary, k = outcome.tag
             try:
                 if outcome.error is not None:
                     raise outcome.error
@@ -309,42 +418,45 @@ class _SiteBuilder:
             except Exception as error:  # noqa: BLE001 -- as in add()
                 self._fail(path, error)
                 continue
-            self.summaries.append(summary)
+            self.states[k].summaries.append(summary)
 
-    def _relink(self) -> None:
-        """Render again the pages whose previous or next image failed after they were handed out.
+    def _relink(self, k: int) -> None:
+        """Render again variant ``k``'s pages whose previous or next image failed after they were handed out.
 
         Rare (figures or pages failing for a result that was fine); their results come back from
         the cache. Done in this process, in image order, so the site is the same for any ``jobs``.
         A page that fails now is dropped too, and the pages around it are checked again.
         """
+        state = self.states[k]
+        summaries = state.summaries
         settled = False
         while not settled:
             settled = True
-            for i, summary in enumerate(self.summaries):
-                previous = self.summaries[i - 1] if i else None
-                next_summary = self.summaries[i + 1] if i + 1 < len(self.summaries) else None
+            for i, summary in enumerate(summaries):
+                previous = summaries[i - 1] if i else None
+                next_summary = summaries[i + 1] if i + 1 < len(summaries) else None
                 wanted = (previous and previous.name, next_summary and next_summary.name)
-                if self._linked[summary.name] == wanted:
+                if state.linked[summary.name] == wanted:
                     continue
-                pending = self._images[summary.name]
+                pending = state.images[summary.name]
                 try:
-                    prepared = self.prepare(i, pending.path, self._slugs[summary.name], counted=False)
+                    prepared = self.prepare(i, pending.path, state.slugs[summary.name], counted=False)
                     if prepared.error is not None:
                         raise prepared.error
-                    if prepared.result is None:
+                    result = prepared.results.get(state.variant.name)
+                    if result is None:
                         raise SitegenError(f"{pending.path.name}: its result left the cache during the build; build again")
-                    files = render_pages(self._task(pending, prepared.result, previous, next_summary))
+                    files = render_pages(self._task(k, pending, result, previous, next_summary))
                     for relpath in sorted(files):
                         self.written += self.folder.write(relpath, files[relpath])
                 except RUN_ERRORS:
                     raise
                 except Exception as error:  # noqa: BLE001 -- as in add()
                     self._fail(pending.path, error)
-                    del self.summaries[i]
+                    del summaries[i]
                     settled = False
                     break
-                self._linked[summary.name] = wanted
+                state.linked[summary.name] = wanted
 
     def _evaluate(self, result: PipelineResult) -> tuple[EvaluatedImage | None, str | None]:
         """``(EvaluatedImage, None)``, or ``(None, reason)`` when the ground truth is unusable
@@ -363,17 +475,20 @@ class _SiteBuilder:
             self.console.print("".join(traceback.format_exception(error)).rstrip(), style="dim", markup=False)
         self.failures[path.name] = failure_of(path, error)
 
-    def _text(self):
-        """(Q, D) text embeddings, from the cache or the CLIP text tower, once per build."""
-        if self._text_embeddings is None:
-            self._text_embeddings = self.cache.text_embeddings(
+    def _text(self, prompt_templates_name: str):
+        """(Q, D) text embeddings for a set of prompt templates, from the cache or the CLIP text tower, once per build."""
+        from sitegen.models.prompt_templates import get_prompt_templates
+
+        if prompt_templates_name not in self._text_embeddings:
+            prompt_templates = get_prompt_templates(prompt_templates_name)
+            self._text_embeddings[prompt_templates_name] = self.cache.text_embeddings(
                 self.clip_identity,
-                self.prompt_templates,
+                prompt_templates,
                 self.vocabulary.queries,
-                lambda queries: self.executor.encode_queries(queries, self.prompt_templates),
+                lambda queries: self.executor.encode_queries(queries, prompt_templates),
                 store=self.store_text,
             )
-        return self._text_embeddings
+        return self._text_embeddings[prompt_templates_name]
 
     # --- The whole site ---------------------------------------------------------------------------
 
@@ -386,7 +501,8 @@ class _SiteBuilder:
             "Images with pages": len(self.summaries),
             "Images failed": len(failures),
         }
-        files = site_files(self.summaries, failures, self.site, self.env, facts, self.evaluation)
+        variants = [(state.variant, state.summaries) for state in self.states] if len(self.states) > 1 else None
+        files = site_files(self.summaries, failures, self.site, self.env, facts, self.evaluation, variants)
         for relpath in sorted(files):
             self.written += self.folder.write(relpath, files[relpath])
         return failures
@@ -411,6 +527,7 @@ def build_site(
     executor=None,
     shard: Shard | None = None,
     ground_truth: GroundTruthSource | None = None,
+    variants: tuple[Variant, ...] | None = None,
 ) -> BuildReport:
     """Build the site for every image in ``images_dir`` into ``out``, or compute one shard of it.
 
@@ -455,6 +572,10 @@ def build_site(
     ground_truth : GroundTruthSource, optional
         Evaluate every image against its ground truth (``--ground-truth``); the site then has
         ``metrics.json`` and evaluation sections. No part of any cache key.
+    variants : tuple of Variant, optional
+        ``read_config``'s variants, the base (with ``options``) first: each gets its own pages
+        (the base keeps the paths of a one-variant build), every image a comparison page, and
+        the variants share each image's CLIP output and SAM embedding. Default: ``options`` alone.
 
     Returns
     -------
@@ -469,6 +590,7 @@ def build_site(
     from sitegen.distributed.executors import LocalExecutor
     from sitegen.pipeline.run import LazyModels
     from sitegen.site.slugs import unique_slugs
+    from sitegen.site.variant_pages import variant_slug_names
 
     start = time.perf_counter()
     started = datetime.now(timezone.utc)
@@ -477,7 +599,12 @@ def build_site(
     if not found:
         extensions = ", ".join(sorted(IMAGE_EXTENSIONS))
         raise SitegenError(f"no images in {images_dir} (looked for {extensions}); pass the folder that holds them")
-    slugs = unique_slugs([path.name for path in found])
+    variants = tuple(variants) if variants else single_variant(options)
+    if variants[0].options != options or not variants[0].is_base:
+        raise ValueError("the first variant must be the base variant, with the options passed in")
+    names = [path.name for path in found]
+    all_slugs = unique_slugs(variant_slug_names(names, variants))
+    slugs = [all_slugs[i :: len(names)] for i in range(len(names))]  # per image: one slug per variant
     # Models made here are released at the end, which undoes their gc.freeze (given ones, and an
     # executor's, belong to the caller).
     owned = LazyModels(models) if executor is None and lazy_models is None else None
@@ -488,7 +615,7 @@ def build_site(
     if shard is not None:
         cache = ResultCache(cache_dir, refresh=force)
         with owned or nullcontext(), OrderedPool(jobs) as pool:
-            builder = _SiteBuilder(title, vocabulary, options, models, cache, executor, None, flags, console, quiet, pool)
+            builder = _SiteBuilder(title, vocabulary, variants, models, cache, executor, None, flags, console, quiet, pool)
             builder.store_text = shard.index == 0
             return _compute_shard(builder, found, slugs, shard, start)
     output = OutputFolder(out, overwrite=overwrite, inputs=[images_dir])
@@ -498,7 +625,7 @@ def build_site(
     cache = ResultCache(cache_dir, refresh=force)
     with owned or nullcontext(), output as folder, OrderedPool(jobs) as pool:
         builder = _SiteBuilder(
-            title, vocabulary, options, models, cache, executor, folder, flags, console, quiet, pool, ground_truth
+            title, vocabulary, variants, models, cache, executor, folder, flags, console, quiet, pool, ground_truth
         )
         with make_progress(console, quiet) as progress:
             bar = progress.add_task("Building", total=len(found), current="")
@@ -526,7 +653,7 @@ def build_site(
     )
 
 
-def _run_images(builder: _SiteBuilder, found: list[Path], slugs: list[str], positions, progress, bar, *, pages: bool) -> None:
+def _run_images(builder: _SiteBuilder, found: list[Path], slugs: list[list[str]], positions, progress, bar, *, pages: bool) -> None:
     """The images at ``positions`` through the builder's executor, results taken in input order.
 
     The bar advances as each image's result is known: from the cache or failing at once, or
@@ -544,7 +671,7 @@ def _run_images(builder: _SiteBuilder, found: list[Path], slugs: list[str], posi
         builder.add(image, outcome, pages=pages)
 
 
-def _compute_shard(builder: _SiteBuilder, found: list[Path], slugs: list[str], shard: Shard, start: float) -> BuildReport:
+def _compute_shard(builder: _SiteBuilder, found: list[Path], slugs: list[list[str]], shard: Shard, start: float) -> BuildReport:
     """``--shard``: this shard's images into the cache (results and figures), no pages."""
     positions = shard_positions(found, shard)
     with make_progress(builder.console, builder.quiet) as progress:

@@ -14,11 +14,47 @@ from sitegen.site.render import render_page
 from sitegen.site.summaries import ImageSummary, SiteInfo
 
 
+def funnel_tables(index: int, page: str, variants: list[tuple[str | None, list[ImageSummary]]]) -> list[dict]:
+    """The class's funnel in every image, one table per variant (name None: a one-variant build).
+
+    A row links to the image's page, and a missed class's sentence to the step that shows the loss.
+    """
+    from sitegen.pipeline.funnel import STAGES
+
+    tables = []
+    for name, summaries in variants:
+        rows = []
+        for summary in summaries:
+            cls = summary.classes[index]
+            href = relative_href(page, summary.page)
+            rows.append(
+                {
+                    "name": summary.name,
+                    "href": href,
+                    "counts": list(cls.funnel),
+                    "miss": cls.miss.split(": ", 1)[1] if cls.miss else None,
+                    "miss_href": f"{href}#step-{cls.miss_step}" if cls.miss else None,
+                    "miss_step": cls.miss_step,
+                }
+            )
+        tables.append({"variant": name, "rows": rows})
+    return [{**table, "stages": [stage.label for stage in STAGES]} for table in tables]
+
+
 def class_page(
-    index: int, summaries: list[ImageSummary], site: SiteInfo, env, evaluation: EvaluationTally | None = None
+    index: int,
+    summaries: list[ImageSummary],
+    site: SiteInfo,
+    env,
+    evaluation: EvaluationTally | None = None,
+    variants: list[tuple[str, list[ImageSummary]]] | None = None,
 ) -> tuple[str, str]:
     """(path, HTML) of the page of vocabulary class ``index``: the images that have it and those
-    that do not, and with ground truth its IoU per image."""
+    that do not, and with ground truth its IoU per image.
+
+    ``variants`` (a build with several) gives each variant's name and image summaries, base first;
+    the funnel is then tabled per variant.
+    """
     spec = site.vocabulary.classes[index]
     page = class_page_path(site.class_slugs[index])
     found, missing = [], []
@@ -56,6 +92,7 @@ def class_page(
         "rows": class_rows(summaries, index),
         "per_page": {"cards": CARDS_PER_PAGE, "rows": ROWS_PER_PAGE},
         "gallery_script": GALLERY_SCRIPT,
+        "funnels": funnel_tables(index, page, variants or [(None, summaries)]),
         "totals": {
             "images": len(summaries),
             "masks": sum(r["masks"] for r in found),

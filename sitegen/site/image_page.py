@@ -32,11 +32,15 @@ def image_files(
     env: jinja2.Environment,
     class_details: list[ClassDetails] | None = None,
     evaluation: tuple[EvaluatedImage | None, str | None] | None = None,
+    variants: dict[str, str] | None = None,
+    comparison: str | None = None,
 ) -> dict[str, bytes]:
     """Every file of one image: its viewer page, figures, thumbnails and data downloads.
 
     ``evaluation`` is given with ground truth: ``(EvaluatedImage, None)``, or ``(None, reason)``
-    when the image's ground truth was unusable.
+    when the image's ground truth was unusable. In a build with several variants, ``variants``
+    maps each variant's name to its page of this image and ``comparison`` is the page comparing
+    them; the page links to all of them.
     """
     from sitegen.figures import render_class_thumbnails, render_photo_thumbnail, render_thumbnail
     from sitegen.pipeline.data_files import (
@@ -85,6 +89,11 @@ def image_files(
         "next": _neighbour(next, page),
         "downloads": downloads,
         "evaluation": evaluation_context,
+        "variants": [
+            {"name": name, "href": relative_href(page, target), "current": target == page}
+            for name, target in (variants or {}).items()
+        ],
+        "comparison_href": relative_href(page, comparison) if comparison else None,
     }
     files[page] = render_page(env, "image.html", context).encode("utf-8")
     return check_site_paths(files)

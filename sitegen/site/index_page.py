@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sitegen.config import Variant
 from sitegen.site.assets import static_files
 from sitegen.site.class_page import class_page
 from sitegen.site.evaluation import METRICS_FILE, EvaluationTally, card_numbers, index_context, metrics_json
 from sitegen.site.gallery import CARDS_PER_PAGE, GALLERY_SCRIPT, gallery_script
 from sitegen.site.page_context import base_context, class_link, fact_rows
 from sitegen.site.paths import check_site_paths, relative_href
-from sitegen.site.render import render_page
+from sitegen.site.render import format_number, render_page
 from sitegen.site.summaries import Failure, ImageSummary, SiteInfo
 
 if TYPE_CHECKING:
@@ -37,6 +38,22 @@ def _card(summary: ImageSummary, site: SiteInfo, evaluation: dict | None) -> dic
     }
 
 
+def _variant_rows(variants: list[tuple[Variant, list[ImageSummary]]], num_classes: int) -> list[dict]:
+    """The variants summary: per variant, what it changes and what it found over all images."""
+    return [
+        {
+            "name": variant.name,
+            "changes": [{"flag": key, "value": format_number(value)} for key, value in variant.changes.items()],
+            "prompts": sum(s.total_prompts for s in summaries),
+            "masks": sum(s.total_masks for s in summaries),
+            "found": sum(c.found for s in summaries for c in s.classes),
+            "missed": sum(c.miss is not None for s in summaries for c in s.classes),
+            "pairs": len(summaries) * num_classes,
+        }
+        for variant, summaries in variants
+    ]
+
+
 def index_page(
     summaries: list[ImageSummary],
     failures: list[Failure],
@@ -44,9 +61,14 @@ def index_page(
     env,
     build_facts: dict,
     evaluation: EvaluationTally | None = None,
+    variants: list[tuple[Variant, list[ImageSummary]]] | None = None,
 ) -> str:
     """The index page's HTML: a card per image, a row per class, the failures and the build's
-    facts, and with ground truth the evaluation panel and each card's mIoU."""
+    facts, and with ground truth the evaluation panel and each card's mIoU.
+
+    With ``variants`` (every variant and its summaries, base first) a table summarises them side
+    by side; the cards are the base variant's.
+    """
     page = "index.html"
     numbers = {} if evaluation is None else card_numbers(evaluation)
     class_rows = []
@@ -67,6 +89,7 @@ def index_page(
         "evaluation": None
         if evaluation is None
         else index_context(evaluation, len(summaries), lambda target: relative_href(page, target)),
+        "variants": _variant_rows(variants, len(site.vocabulary)) if variants else [],
         "classes": class_rows,
         "failures": failures,
         "totals": {
@@ -88,15 +111,20 @@ def site_files(
     env: jinja2.Environment,
     build_facts: dict,
     evaluation: EvaluationTally | None = None,
+    variants: list[tuple[Variant, list[ImageSummary]]] | None = None,
 ) -> dict[str, bytes]:
     """The site-wide files: index, gallery data, one page per class, the shared static files, and
-    with ground truth ``metrics.json``."""
+    with ground truth ``metrics.json``.
+
+    ``variants``: every variant of a build with several and its image summaries, base first.
+    """
     files = static_files()
     files[GALLERY_SCRIPT] = gallery_script(summaries, site, evaluation)
-    files["index.html"] = index_page(summaries, failures, site, env, build_facts, evaluation).encode("utf-8")
+    files["index.html"] = index_page(summaries, failures, site, env, build_facts, evaluation, variants).encode("utf-8")
     if evaluation is not None:
         files[METRICS_FILE] = metrics_json(evaluation, len(summaries))
+    named = [(v.name, shown) for v, shown in variants] if variants else None
     for index in range(len(site.vocabulary)):
-        page, html = class_page(index, summaries, site, env, evaluation)
+        page, html = class_page(index, summaries, site, env, evaluation, named)
         files[page] = html.encode("utf-8")
     return check_site_paths(files)

@@ -21,7 +21,8 @@ class PageTask:
     """Everything ``render_pages`` needs about one image.
 
     ``previous`` and ``next`` are the neighbours its page links to; ``figures_key`` is the key of
-    its rendered steps in ``cache``; ``evaluation`` is ``image_files``'s (with ground truth only).
+    its rendered steps in ``cache``; ``evaluation`` is ``image_files``'s (with ground truth only),
+    and so are ``variants`` and ``comparison`` (with several variants only).
     """
 
     result: PipelineResult
@@ -33,6 +34,8 @@ class PageTask:
     figures_key: str
     per_class_details: bool
     evaluation: tuple | None = None
+    variants: tuple[tuple[str, str], ...] = ()
+    comparison: str | None = None
 
 
 @functools.lru_cache(maxsize=1)
@@ -66,5 +69,5 @@ def render_pages(task: PageTask) -> dict[str, bytes]:
     steps, class_details = rendered_figures(task.result, task.site, task.cache, task.figures_key, task.per_class_details)
     return image_files(
         task.result, steps, task.summary, task.previous, task.next, task.site, _environment(), class_details,
-        evaluation=task.evaluation,
+        evaluation=task.evaluation, variants=dict(task.variants), comparison=task.comparison,
     )

@@ -73,7 +73,10 @@ class ClassSummary:
     ``area`` counts the class's pixels in the final map; ``mean_confidence`` is the mean winning
     probability over its SCLIP argmax pixels (None when SCLIP never picked it).
     ``region_areas`` and ``region_confidences`` describe the regions that passed the size filter.
-    Thumbnail paths are relative to the site root and exist only for found classes.
+    Thumbnail paths are relative to the site root and exist only for found classes. ``funnel``
+    holds the class's counts at each stage of ``sitegen.pipeline.funnel.STAGES``; for a missed
+    class, ``miss`` is the sentence that says where it was lost and ``miss_step`` the number of
+    the step that shows it.
     """
 
     index: int
@@ -85,6 +88,9 @@ class ClassSummary:
     region_confidences: tuple[float, ...]
     confidence_thumbnail: str | None
     mask_thumbnail: str | None
+    funnel: tuple[int, ...] = ()
+    miss: str | None = None
+    miss_step: int | None = None
 
     @property
     def found(self) -> bool:
@@ -126,12 +132,16 @@ class Failure:
 
 def summarize_image(result: PipelineResult, slug: str, site: SiteInfo) -> ImageSummary:
     """The per-image record the index and the class pages are built from."""
+    from sitegen.figures.registry import step_info
     from sitegen.pipeline.data_files import class_statistics
+    from sitegen.pipeline.funnel import compute_funnel
 
     folder = image_folder(slug)
     classes = []
+    funnels = compute_funnel(result)
     for row in class_statistics(result):
         i = row["index"]
+        miss = funnels[i].miss
         regions = [r for r in result.size_filter.kept if r.class_index == i]
         found = row["masks_kept"] > 0
         classes.append(
@@ -145,6 +155,9 @@ def summarize_image(result: PipelineResult, slug: str, site: SiteInfo) -> ImageS
                 region_confidences=tuple(round(float(r.confidence), 4) for r in regions),
                 confidence_thumbnail=class_thumbnail_path(folder, i, "confidence") if found else None,
                 mask_thumbnail=class_thumbnail_path(folder, i, "mask") if found else None,
+                funnel=funnels[i].counts,
+                miss=None if miss is None else miss.sentence,
+                miss_step=None if miss is None else step_info(miss.step).number,
             )
         )
     return ImageSummary(

@@ -13,12 +13,15 @@ import struct
 from typing import TYPE_CHECKING
 
 from sitegen.errors import SitegenError
+from sitegen.figures.variants import plot_funnel
+from sitegen.pipeline.funnel import compute_funnel
 from sitegen.records import PipelineResult
 from sitegen.site.figures_bundle import figures_script, place_figures
 from sitegen.site.page_context import class_link, fact_rows, file_size_text
 from sitegen.site.paths import relative_href
 from sitegen.site.slugs import slugify
 from sitegen.site.summaries import SiteInfo
+from sitegen.site.variant_pages import funnel_section
 
 if TYPE_CHECKING:
     from sitegen.figures import ClassDetails, RenderedStep
@@ -118,11 +121,15 @@ def step_viewer(
             record.update(_picture(page, png_path, details.png))
         details_records.append(record)
 
+    funnels = compute_funnel(result)
+    figures["funnel"] = plot_funnel(funnels, site.palette)
+    funnel = funnel_section(funnels, site, page if link_classes else None, "", "funnel", "Funnel: what survives each stage")
     figures_path = _join(folder, "figures.js")
     files[figures_path] = figures_script(figures)
     context = {
         "steps": step_records,
         "class_details": details_records,
+        "funnel": funnel,
         "figures_script": relative_href(page, figures_path),
     }
     return files, context

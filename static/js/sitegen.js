@@ -285,6 +285,7 @@
       setUpViewer(viewer);
     }
     toArray(document.querySelectorAll("details.class-detail")).forEach(setUpDetails);
+    toArray(document.querySelectorAll("[data-draw-now]")).forEach(drawFigures);
     if (distributions) {
       setUpDistributions(distributions);
     }

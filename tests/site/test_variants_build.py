@@ -1,0 +1,163 @@
+"""A build of three variants: the model work of one, each variant's pages those of its own build,
+a comparison page per image, and an edited variant the only one recomputed."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+
+import pytest
+
+from sitegen.config import Variant
+from tests.site.build_support import build, snapshot, write_good_images
+from tests.site.fake_models import OPTIONS
+from tests.site.html_scan import resolve, scan
+
+#: Regions of at least 2,000 px: more than any colour band has, so every class is missed.
+STRICT = dataclasses.replace(OPTIONS, min_confidence=0.6, min_region_size=2000)
+SEPARATE = dataclasses.replace(OPTIONS, prompt_mode="separate", points_per_cluster=3)
+VARIANTS = (
+    Variant("base", OPTIONS, is_base=True),
+    Variant("strict", STRICT, {"min-confidence": 0.6, "min-region-size": 2000}),
+    Variant("separate", SEPARATE, {"prompt-mode": "separate", "points-per-cluster": 3}),
+)
+SLUGS = ("img0-png", "img1-png", "img2-png")
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory):
+    """The three-variant site, and for each variant a one-variant build with its options."""
+    root = tmp_path_factory.mktemp("variants")
+    images = root / "images"
+    write_good_images(images, 3)
+    three, three_models = build(images, root / "three", root / "cache3", variants=VARIANTS)
+    alone = {}
+    for variant in VARIANTS:
+        report, models = build(images, root / f"alone-{variant.name}", root / f"cache-{variant.name}", options=variant.options)
+        alone[variant.name] = (snapshot(root / f"alone-{variant.name}"), report, models)
+    return {"root": root, "images": images, "three": (snapshot(root / "three"), three, three_models), "alone": alone}
+
+
+def test_three_variants_cost_the_model_work_of_one(sites):
+    _, report, models = sites["three"]
+    _, one_report, one_models = sites["alone"]["base"]
+    for counter in ("clip_forwards", "sam_embeds", "model_loads"):
+        assert models.counters()[counter] == one_models.counters()[counter], counter
+    assert models.counters()["clip_forwards"] == 3 and models.counters()["sam_embeds"] == 3
+    assert (report.built, report.cached, report.failed) == (9, 0, [])  # one result per image and variant
+    assert (report.clip_forwards, report.sam_embeds) == (3, 3)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
+def test_each_variants_pages_hold_the_files_of_its_own_build(sites, variant):
+    files = sites["three"][0]
+    alone = sites["alone"][variant.name][0]
+    for slug in SLUGS:
+        own = slug if variant.is_base else f"{slug}--{variant.name}"
+        compared = [path for path in alone if path.startswith(f"images/{slug}/") and ("/data/" in path or "/steps/" in path)]
+        assert len(compared) == 3 + 18
+        for path in compared:
+            assert files[path.replace(f"images/{slug}/", f"images/{own}/", 1)] == alone[path], path
+        # The statistics name the variant's own options.
+        stats = json.loads(files[f"images/{own}/data/statistics.json"])
+        assert stats["parameters"]["min_confidence"] == variant.options.min_confidence
+
+
+def test_the_variants_differ_where_their_options_do(sites):
+    files = sites["three"][0]
+
+    def prompts(slug):
+        return len(json.loads(files[f"images/{slug}/data/prompts.json"])["prompts"])
+
+    assert prompts("img0-png--separate") == 3 * prompts("img0-png") > 0
+    assert files["images/img0-png--strict/data/statistics.json"] != files["images/img0-png/data/statistics.json"]
+
+
+def test_every_image_page_links_its_variants_and_the_comparison(sites):
+    files = sites["three"][0]
+    page = files["images/img1-png--strict.html"].decode()
+    nav = page[page.index('class="variant-nav"') : page.index("</nav>", page.index('class="variant-nav"'))]
+    assert re.findall(r'href="([^"]+)"', nav) == ["img1-png.html", "img1-png--separate.html", "img1-png/variants.html"]
+    assert '<strong aria-current="page">strict</strong>' in nav
+    # Previous and next stay within the variant.
+    assert 'href="img0-png--strict.html" rel="prev"' in page and 'href="img2-png--strict.html" rel="next"' in page
+    for path, data in files.items():
+        if path.endswith(".html"):
+            parsed = scan(data)
+            assert parsed.problems == [], path
+            for link in parsed.links():
+                target, fragment = resolve(path, link)
+                assert target in files, (path, link)
+                if fragment and target.endswith(".html"):
+                    assert fragment.startswith("step-") or fragment in scan(files[target]).ids(), (path, link)
+
+
+def test_the_comparison_page_tables_every_class_and_variant(sites):
+    files = sites["three"][0]
+    page = files["images/img0-png/variants.html"].decode()
+    assert "images/img0-png/variants/figures.js" in files
+    rows = re.findall(r'<th scope="row">(\w+)</th>\s*<td class="num">([\d,]+)</td>\s*<td class="num">([\d,]+)</td>\s*'
+                      r'<td class="num">([\d,]+)</td>\s*<td class="num">([\d,]+)</td>', page)
+    assert [name for name, *_ in rows] == ["base", "strict", "separate"] * 3
+    for (name, regions, prompts, masks, area), cls in zip(rows, [c for c in range(3) for _ in range(3)]):
+        slug = "img0-png" if name == "base" else f"img0-png--{name}"
+        stats = json.loads(files[f"images/{slug}/data/statistics.json"])
+        row = stats["classes"][cls]
+        assert (int(regions), int(prompts), int(masks), int(area.replace(",", ""))) == (
+            row["regions_kept"], row["prompts"], row["masks_kept"], row["final_pixels"]
+        )
+
+
+def test_editing_one_variant_recomputes_only_it(sites, tmp_path):
+    root = sites["root"]
+    out, cache = tmp_path / "site", tmp_path / "cache"
+    build(root / "images", out, cache, variants=VARIANTS)
+    before = snapshot(out)
+    edited = (*VARIANTS[:2], Variant("separate", dataclasses.replace(SEPARATE, points_per_cluster=2), {"points-per-cluster": 2}))
+    report, models = build(root / "images", out, cache, variants=edited)
+    assert (report.built, report.cached) == (3, 6)
+    assert models.counters()["clip_forwards"] == 0  # the CLIP output came from the cache
+    assert models.counters()["sam_embeds"] == 3  # SAM ran for the edited variant only
+    after = snapshot(out)
+    for slug in SLUGS:
+        for path in before:
+            if path.startswith((f"images/{slug}/steps/", f"images/{slug}/data/", f"images/{slug}--strict/")):
+                assert after[path] == before[path], path
+        assert after[f"images/{slug}--separate/data/prompts.json"] != before[f"images/{slug}--separate/data/prompts.json"]
+
+
+def _rows(html: str, table_id: str) -> list[list[str]]:
+    table = html[html.index(f'id="{table_id}"') :]
+    table = table[: table.index("</table>")]
+    return [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S) for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)][1:]
+
+
+def test_the_index_summarises_the_variants_side_by_side(sites):
+    files = sites["three"][0]
+    index = files["index.html"].decode()
+    rows = _rows(index, "variants-summary")
+    assert [row[0] for row in rows] == ["base", "strict", "separate"]
+    for row, variant in zip(rows, VARIANTS):
+        slugs = [s if variant.is_base else f"{s}--{variant.name}" for s in SLUGS]
+        prompts = sum(len(json.loads(files[f"images/{s}/data/prompts.json"])["prompts"]) for s in slugs)
+        assert int(row[2].replace(",", "")) == prompts
+    assert [row[5] for row in rows] == ["0", "9", "0"]  # strict misses all 3 classes of 3 images
+    # The cards are the base variant's.
+    assert 'href="images/img1-png.html"' in index and "img1-png--strict" not in index
+
+
+def test_missed_classes_are_explained_on_the_image_and_class_pages(sites):
+    files = sites["three"][0]
+    page = files["images/img0-png--strict.html"].decode()
+    misses = re.findall(r'<li><a class="chip"[^>]*>.*?</a> (.*?) <a href="(#step-\d+)">', page)
+    assert len(misses) == 3
+    for sentence, link in misses:
+        assert re.fullmatch(r"its 1 region has at most [\d,]+ px, below min_region_size 2,000; min-region-size [\d,]+ keeps 1 region\.", sentence)
+        assert link == "#step-10"
+    assert not re.findall(r'<ul class="misses">', files["images/img0-png.html"].decode())
+    red = files["classes/red.html"].decode()
+    captions = re.findall(r"<caption>Variant (\w+)</caption>", red)
+    assert captions == ["base", "strict", "separate"]
+    assert red.count('<tr class="miss">') == 3
+    assert 'href="../images/img2-png--strict.html#step-10">Step 10 of img2.png</a>' in red
