@@ -146,8 +146,9 @@ def plot_variant_maps(results: Mapping[str, PipelineResult], palette: Palette) -
             "domain": [max(0.0, y1 - 1.0 / rows + gap), y1 - gap],
             "range": [height, 0],
             "anchor": f"x{suffix}",
-            "scaleanchor": f"x{suffix}",
-            **({"matches": "y"} if suffix else {}),
+            # The first panel keeps square pixels; the others match its axes (Plotly ignores a
+            # scaleanchor on a matching axis), so a zoom keeps the same centre and scale in all.
+            **({"matches": "y"} if suffix else {"scaleanchor": "x"}),
         }
         layout["annotations"].append(panel_title(name, suffix))
         traces.append(hover_trace(grid, data, f"x %{{x:.1f}}, y %{{y:.1f}}<br>{lines}", axes=suffix))
