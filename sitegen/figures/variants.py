@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from sitegen.figures.hover import hover_grid, hover_trace
 from sitegen.figures.palette import Palette
 from sitegen.figures.picture_assets import PHOTO_ASSET, encode_indexed, layer_frame, photo_asset
-from sitegen.figures.plotly_json import figure_json, plotly_text
+from sitegen.figures.plotly_json import figure_json, plotly_names, plotly_text
 from sitegen.figures.plotly_layout import FONT, NO_TEMPLATE, figure_size, layout_image, panel_title
 from sitegen.figures.step18_comparison_grid import class_layer
 from sitegen.pipeline.funnel import STAGES, ClassFunnel
@@ -99,7 +99,7 @@ def plot_variant_maps(results: Mapping[str, PipelineResult], palette: Palette) -
     names = list(results)
     first = results[names[0]]
     height, width = first.image.height, first.image.width
-    class_names = first.vocabulary.names
+    class_names = plotly_names(first.vocabulary)
     frame = layer_frame(height, width)
     assets = {PHOTO_ASSET: photo_asset(first.image.rgb)}
     columns = min(len(names), MAP_COLUMNS)
