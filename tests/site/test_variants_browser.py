@@ -55,10 +55,13 @@ def test_a_legend_click_toggles_a_class_in_the_funnel(visit, variant_site):
     page = opened.page
     funnel = ".funnel .plot[data-drawn]"
     page.wait_for_selector(f"{funnel} .main-svg")
-    visible = "() => document.querySelector('.funnel .plot')._fullData.map(t => t.visible)"
-    assert page.evaluate(visible) == [True, True, True]
+    visible = "document.querySelector('.funnel .plot')._fullData.map(t => t.visible)"
+    assert page.evaluate(f"() => {visible}") == [True, True, True]
+    # Plotly waits out its double-click delay before it acts on a legend click.
     page.locator(f"{funnel} .legendtoggle").nth(1).click()
-    assert page.evaluate(visible) == [True, "legendonly", True]
+    page.wait_for_function(f"() => {visible}[1] === 'legendonly'")
+    assert page.evaluate(f"() => {visible}") == [True, "legendonly", True]
     page.locator(f"{funnel} .legendtoggle").nth(1).click()
-    assert page.evaluate(visible) == [True, True, True]
+    page.wait_for_function(f"() => {visible}[1] === true")
+    assert page.evaluate(f"() => {visible}") == [True, True, True]
     opened.assert_clean()
