@@ -162,3 +162,41 @@ def test_missed_classes_are_explained_on_the_image_and_class_pages(sites):
     assert captions == ["base", "strict", "separate"]
     assert red.count('<tr class="miss">') == 3
     assert 'href="../images/img2-png--strict.html#step-10">Step 10 of img2.png</a>' in red
+
+
+def test_with_ground_truth_the_comparison_gives_each_variants_miou(sites, tmp_path):
+    """Ground truth drawn from the base variant's final maps with a block relabelled: each variant's
+    mIoU on the comparison page is that of its own final map."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from sitegen.evaluation.metrics import confusion_matrix, scores_from_confusion
+    from sitegen.site.evaluation import GroundTruthSource
+    from tests.site.fake_models import VOCABULARY
+
+    files = sites["three"][0]
+
+    def final(slug):
+        with np.load(io.BytesIO(files[f"images/{slug}/data/probabilities.npz"])) as data:
+            return data["final"].astype(np.uint8)
+
+    truth = tmp_path / "gt"
+    truth.mkdir()
+    for i, slug in enumerate(SLUGS):
+        labels = final(slug)
+        labels[10:30, 4:14] = 2
+        Image.fromarray(labels).save(truth / f"img{i}.png")
+    out = tmp_path / "site"
+    report, models = build(sites["images"], out, sites["root"] / "cache3", variants=VARIANTS,
+                           ground_truth=GroundTruthSource.open(truth, VOCABULARY))
+    assert models.counters()["clip_forwards"] == 0 and report.cached == 9
+    page = (out / "images/img0-png/variants.html").read_text()
+    shown = dict(re.findall(r"<strong>(\w+)</strong></a>: .*?, mIoU ([\d.]+)\)", page, re.S))
+    labels = np.asarray(Image.open(truth / "img0.png"))  # its first band is red: the block changed
+    for variant in VARIANTS:
+        slug = "img0-png" if variant.is_base else f"img0-png--{variant.name}"
+        expected = scores_from_confusion(confusion_matrix(final(slug), labels, 3)).miou
+        assert float(shown[variant.name]) == pytest.approx(expected, abs=5e-4), variant.name
+    assert len(shown) == 3 and all(0 < float(value) < 1 for value in shown.values())
