@@ -184,6 +184,29 @@ def test_truncated_text_encoding_equals_encode_text(dense_clip):
     assert lengths == [longest] and longest < 30
 
 
+def test_text_batches_group_prompts_by_length_and_keep_query_order(dense_clip, monkeypatch):
+    from sitegen.models import clip
+
+    queries = ["a very long query about a rusty red bicycle leaning on a wall", "cat", "traffic light", "sky"]
+    templates = get_prompt_templates("top7")
+    monkeypatch.setattr(clip, "TEXT_BATCH_SIZE", 5)
+    lengths = []
+    hook = dense_clip.model.transformer.register_forward_pre_hook(lambda m, args: lengths.append(args[0].shape[1]))
+    try:
+        embeddings = dense_clip.encode_queries(queries, templates)
+    finally:
+        hook.remove()
+    with torch.inference_mode():
+        expected = _reference_text(dense_clip.model, dense_clip.tokenizer, queries, templates)
+    assert np.abs(embeddings - expected).max() < 1e-5
+    # 28 prompts in 6 batches, shortest first, each cut at its own longest prompt.
+    prompt_lengths = sorted(
+        int(n) + 1 for n in dense_clip.tokenizer([t.format(q) for q in queries for t in templates]).argmax(dim=-1)
+    )
+    assert lengths == [max(prompt_lengths[i : i + 5]) for i in range(0, 28, 5)]
+    assert lengths == sorted(lengths) and lengths[0] < lengths[-1]
+
+
 def test_single_template_is_the_normalised_text_embedding(dense_clip):
     embedding = dense_clip.encode_queries(["dog"], ("a photo of a {}.",))
     with torch.inference_mode():
