@@ -7,6 +7,7 @@ import numpy as np
 from sitegen.figures.class_maps import class_maps_figure, class_maps_png, viridis_bar
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
+from sitegen.figures.shown_classes import shown_classes, shown_sentence
 from sitegen.figures.wording import paragraphs
 from sitegen.records import PipelineResult, ScoreSummary
 
@@ -21,6 +22,7 @@ def value_range(summary: ScoreSummary) -> tuple[float, float]:
 
 def describe(result: PipelineResult) -> str:
     summary = result.dense.summary
+    shown = shown_classes(result)
     names = result.vocabulary.names
     means = summary.similarity_mean
     order = np.argsort(-means)
@@ -34,6 +36,9 @@ def describe(result: PipelineResult) -> str:
             f"Cosines here range from {summary.similarity_min.min():.3f} to {summary.similarity_max.max():.3f}; all maps share one colour "
             f"scale. Highest mean: {names[order[0]]} ({means[order[0]]:.3f}); lowest: {names[order[-1]]} ({means[order[-1]]:.3f}).",
             f"Small differences matter: the next step multiplies cosines by logit_scale {result.options.logit_scale:g} before the softmax.",
+            shown_sentence(
+                result, shown, "The static picture and the interactive view each", "Step 5's interactive view can show any class."
+            ),
         ]
     )
 
@@ -43,6 +48,7 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     similarities = result.dense.scores.similarities_at
     names = result.vocabulary.names
     span = value_range(summary)
+    shown = shown_classes(result)
     captions = [
         f"{n}: mean {summary.similarity_mean[c]:.3f}, max {summary.similarity_max[c]:.3f}" for c, n in enumerate(names)
     ]
@@ -54,9 +60,10 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         span,
         viridis_bar("cosine similarity", span),
         captions,
+        shown.indices,
     )
     figure, assets = class_maps_figure(
-        "Cosine similarity per class (pick a class)", result, similarities, span, "cosine", "similarity"
+        "Cosine similarity per class (pick a class)", result, similarities, span, "cosine", "similarity", shown.indices
     )
     facts = {
         "min cosine": round(float(summary.similarity_min.min()), 4),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sitegen.figures.class_maps import class_maps_figure, class_maps_png, viridis_bar
 from sitegen.figures.palette import Palette
 from sitegen.figures.registry import RenderedStep, step_info
+from sitegen.figures.shown_classes import shown_classes, shown_sentence
 from sitegen.figures.wording import count, paragraphs
 from sitegen.records import PipelineResult
 
@@ -25,7 +26,14 @@ def describe(result: PipelineResult) -> str:
             f"{count(len(vocabulary.queries), 'query', 'queries')}, then each class takes the highest probability "
             "of its queries"
             + (" (so a pixel's class probabilities need not sum to 1)." if synonyms else "."),
-            f"Mean probability per class: {summary}. Hover a pixel in the interactive view to read every class's probability there.",
+            f"Mean probability per class: {summary}. Hover a pixel in the interactive view to read the probabilities "
+            "of the classes it shows there.",
+            shown_sentence(
+                result,
+                shown_classes(result),
+                "The static picture",
+                "The interactive view can show any class: the others at a coarse resolution, quantised to 256 levels.",
+            ),
         ]
     )
 
@@ -42,7 +50,8 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         UNIT_RANGE,
         ((result.options.min_confidence, f"min_confidence {result.options.min_confidence:g}"),),
     )
-    png = class_maps_png(f"Step 5 - {STEP.title}", result, palette, probabilities, UNIT_RANGE, bar, captions)
+    shown = shown_classes(result)
+    png = class_maps_png(f"Step 5 - {STEP.title}", result, palette, probabilities, UNIT_RANGE, bar, captions, shown.indices)
     figure, assets = class_maps_figure(
         "Probability per class (pick a class; hover lists all)",
         result,
@@ -50,6 +59,8 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
         UNIT_RANGE,
         "probability",
         "confidence",
+        shown.indices,
+        any_class=True,
     )
     facts = {
         "classes": len(names),

@@ -11,6 +11,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import plotly
 import pytest
 
@@ -106,3 +107,42 @@ def test_candidate_dropdown_switches_the_prompt(page):
     after = page.evaluate(f"document.getElementById('{div}').layout.annotations.map(a => a.text)")
     scores = RESULT.candidates.scores[2]
     assert after != before and after[0] == f"candidate 0:<br>{scores[0]:.3f}"
+
+
+def test_confidence_maps_show_a_class_outside_the_static_set(browser, tmp_path):
+    from sitegen.figures.registry import step_info
+    from sitegen.figures.shown_classes import shown_classes
+    from sitegen.figures.steps import render_step
+
+    result = make_result(num_classes=30, height=120, width=160)
+    step = render_step(step_info("05_confidence_maps"), result, make_palette(30))
+    hidden = [c for c in range(30) if c not in shown_classes(result).indices]
+    shutil.copy(Path(plotly.__file__).parent / "package_data" / "plotly.min.js", tmp_path)
+    for name, data in step.assets.items():
+        (tmp_path / f"{name}.png").write_bytes(data)
+    for image in step.figure["layout"]["images"]:
+        image["source"] = f"{image['source'].removeprefix('asset:')}.png"
+    div = '<div id="s05" style="width:900px"></div>'
+    (tmp_path / "index.html").write_text(PAGE.format(divs=div, figures=json.dumps({"s05": step.figure})))
+    page = browser.new_page(viewport={"width": 960, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto((tmp_path / "index.html").as_uri())
+    page.wait_for_function("document.querySelectorAll('#s05 .main-svg').length >= 2")
+    page.locator("#s05 .updatemenu-header-group").first.click()
+    target = f"Show: {result.vocabulary.names[hidden[1]]} (coarse)"
+    # Past the first entries the list scrolls inside the menu: the entry is clicked where it is.
+    page.locator("#s05 .updatemenu-dropdown-button", has_text=target).dispatch_event("click")
+    page.wait_for_timeout(300)
+    layer = page.evaluate("document.getElementById('s05')._fullData[2]")
+    assert layer["visible"] is True and layer["meta"] == result.vocabulary.names[hidden[1]]
+    # The drawn heatmap holds that class's quantised probabilities on the coarse grid.
+    z = np.array(page.evaluate("Array.from(document.getElementById('s05')._fullData[2].z, r => Array.from(r))"))
+    grid_rows, grid_cols = z.shape
+    rows = ((np.arange(grid_rows) + 0.5) * 120 / grid_rows).astype(int)
+    cols = ((np.arange(grid_cols) + 0.5) * 160 / grid_cols).astype(int)
+    expected = np.round(255 * result.dense.scores.probabilities_at(rows, cols)[..., hidden[1]])
+    assert np.array_equal(z, expected)
+    assert page.evaluate("document.getElementById('s05').layout.images.every(i => i.visible === false)")
+    assert page.locator("#s05 g.heatmaplayer image").count() >= 1 and errors == []
+    page.close()
