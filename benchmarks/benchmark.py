@@ -65,11 +65,18 @@ class TimedSam:
         with self.clock("sam_embedding"):
             self.predictor.set_image(rgb)
 
+    def batch_bytes(self, height, width):
+        return self.predictor.batch_bytes(height, width)
+
     def predict(self, points, labels):
-        with self.clock("sam_prompts"):
-            if self.batch_size is None:
-                return self.predictor.predict(points, labels)
-            return self.predictor.predict(points, labels, batch_size=self.batch_size)
+        """The predictor's batches, each timed as it is decoded (the caller reduces it between)."""
+        batches = iter(self.predictor.predict(points, labels, batch_size=self.batch_size))
+        while True:
+            with self.clock("sam_prompts"):
+                batch = next(batches, None)
+            if batch is None:
+                return
+            yield batch
 
 
 @contextmanager
@@ -129,7 +136,7 @@ def sitegen_image(image, vocabulary, options, lazy, similarity, prompt_templates
     clock.seconds["prompt_extraction"] = sum(
         timings[k] for k in ("dense_prediction", "thresholding", "components", "size_filter", "positive_points", "negative_points")
     )
-    clock.seconds["last_stages"] = sum(timings[k] for k in ("mask_selection", "overlap_resolution", "final_segmentation"))
+    clock.seconds["last_stages"] = sum(timings[k] for k in ("overlap_resolution", "final_segmentation"))
     clock.seconds["sam_other"] = timings["sam_prompting"] - clock.seconds.get("sam_embedding", 0) - clock.seconds.get("sam_prompts", 0)
     palette = make_palette(len(vocabulary))
     with timed_png_encoding(clock), clock("figures"):
@@ -341,9 +348,14 @@ def main() -> None:
                             "--prompt-templates", args.prompt_templates, *flags], check=True)
 
 
-#: The default thresholds (random weights: no region passes, so SAM gets no prompt), then every
-#: region of at least 100,000 px (0.4 % of the image) prompted.
-HUGE_CONFIGS = ((), ("--min-confidence", "0", "--min-region-size", "100000"))
+#: The default thresholds (random weights: no region passes, so SAM gets no prompt), every region
+#: of at least 100,000 px (0.4 % of the image) prompted, then every region of the default
+#: --min-region-size prompted (hundreds of prompts).
+HUGE_CONFIGS = (
+    (),
+    ("--min-confidence", "0", "--min-region-size", "100000"),
+    ("--min-confidence", "0"),
+)
 
 
 def huge_run(args) -> None:

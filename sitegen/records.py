@@ -12,12 +12,12 @@ conventions, used everywhere in sitegen:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from sitegen.class_scores import ClassScores
+from sitegen.masks import CandidateMasks, PackedMasks
 from sitegen.options import ModelOptions, PipelineOptions
 
 
@@ -260,68 +260,8 @@ class SamCandidates:
     """Stage 9: three candidate masks per prompt with SAM's predicted-IoU scores."""
 
     prompts: tuple[SamPrompt, ...]
-    masks: PackedMasks  # (P, 3, H, W) bool, eight pixels to a byte
-    scores: np.ndarray  # (P, 3) float32
-
-
-@dataclass(frozen=True, eq=False)
-class PackedMasks:
-    """Boolean masks stored eight pixels to a byte (``np.packbits`` along the width).
-
-    SAM's candidates are three full-resolution masks per prompt: 50 prompts on a 6000x4000
-    image are 3.6 GB as bool arrays and 450 MB packed. Indexing unpacks only what it selects,
-    so ``masks[p]``, ``masks[p, k]``, ``masks[rows, best]`` and ``masks[p, k, y0:y1, x0:x1]`` give
-    the bool arrays a plain (P, 3, H, W) array would.
-
-    Attributes
-    ----------
-    bits : ndarray of shape (..., H, ceil(W / 8)), dtype uint8
-    width : int
-        W, the unpacked width.
-    """
-
-    bits: np.ndarray
-    width: int
-
-    @classmethod
-    def pack(cls, masks: np.ndarray) -> "PackedMasks":
-        masks = np.asarray(masks, dtype=bool)
-        return cls(np.packbits(masks, axis=-1), masks.shape[-1])
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return (*self.bits.shape[:-1], self.width)
-
-    @property
-    def ndim(self) -> int:
-        return self.bits.ndim
-
-    def __len__(self) -> int:
-        return len(self.bits)
-
-    def __getitem__(self, index) -> np.ndarray:
-        index = index if isinstance(index, tuple) else (index,)
-        leading, last = (index[:-1], index[-1]) if len(index) == self.ndim else (index, slice(None))
-        bits = self.bits[leading] if leading else self.bits
-        return np.unpackbits(bits, axis=-1, count=self.width).view(bool)[..., last]
-
-    def each(self, indices: Sequence) -> Sequence[np.ndarray]:
-        """The masks at ``indices`` (each an index as above), unpacked one at a time as they are
-        read: 150 candidates of a 6000x4000 image would be 3.6 GB unpacked at once."""
-        return _UnpackedEach(self, tuple(indices))
-
-
-class _UnpackedEach(Sequence):
-    def __init__(self, masks: PackedMasks, indices: tuple):
-        self.masks, self.indices = masks, indices
-
-    def __len__(self) -> int:
-        return len(self.indices)
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return _UnpackedEach(self.masks, self.indices[i])
-        return self.masks[self.indices[i]]
+    masks: CandidateMasks  # the 3 candidates of the prompts step 14 shows, cropped and packed
+    scores: np.ndarray  # (P, 3) float32, every prompt
 
 
 @dataclass(frozen=True)
@@ -329,7 +269,7 @@ class MaskSelection:
     """Stage 10: the highest-scoring candidate of each prompt."""
 
     best: np.ndarray  # (P,) int64, index into the 3 candidates
-    masks: np.ndarray  # (P, H, W) bool, the chosen masks
+    masks: PackedMasks  # (P, H, W) bool, the chosen masks, eight pixels to a byte
     scores: np.ndarray  # (P,) float32, their scores
 
 

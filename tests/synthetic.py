@@ -30,6 +30,7 @@ from scipy import ndimage
 from sitegen.models.prompt_templates import PROMPT_TEMPLATES
 from sitegen.options import ModelOptions, PipelineOptions
 from sitegen.class_scores import ClassScores
+from sitegen.masks import CandidateMasks
 from sitegen.records import (
     ClassSpec,
     Components,
@@ -145,8 +146,7 @@ def make_result(
     size_filter = _size_filter(components, options.min_region_size)
     points = tuple(_region_points(region, size_filter.labels, dense, options) for region in size_filter.kept)
     prompts = _prompts(points, options.prompt_mode)
-    candidates = _candidates(prompts, size_filter, height, width, rng)
-    selection = _selection(candidates)
+    candidates, selection = _candidates(prompts, size_filter, height, width, rng)
     overlap = _overlap(prompts, selection, options.iou_threshold)
     final = _final(dense.prediction, prompts, selection, overlap)
     return PipelineResult(
@@ -382,8 +382,8 @@ def _prompts(points: tuple[RegionPoints, ...], prompt_mode: str) -> tuple[SamPro
     )
 
 
-def _candidates(prompts, size_filter: SizeFilter, height: int, width: int, rng) -> SamCandidates:
-    """Three masks per prompt: the region's core, the whole object, and the object's box.
+def _candidates(prompts, size_filter: SizeFilter, height: int, width: int, rng) -> tuple[SamCandidates, MaskSelection]:
+    """Three masks per prompt: the region's core, the whole object, and the object's box; the best.
 
     The object is the 8-connected piece of the class's kept regions grown by 1 px, so two regions
     of one class separated by a thin gap get the same object mask (and one is then suppressed).
@@ -400,18 +400,14 @@ def _candidates(prompts, size_filter: SizeFilter, height: int, width: int, rng) 
         box = np.zeros_like(obj)
         box[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] = True
         masks[p] = core if core.any() else region, obj, box
-    scores = np.array([0.55, 0.9, 0.7], np.float32) + rng.uniform(-0.05, 0.05, (len(prompts), 3))
-    return SamCandidates(prompts=tuple(prompts), masks=PackedMasks.pack(masks), scores=scores.astype(np.float32))
-
-
-def _selection(candidates: SamCandidates) -> MaskSelection:
-    best = (
-        candidates.scores.argmax(axis=1).astype(np.int64)
-        if len(candidates.prompts)
-        else np.zeros(0, np.int64)
-    )
+    scores = (np.array([0.55, 0.9, 0.7], np.float32) + rng.uniform(-0.05, 0.05, (len(prompts), 3))).astype(np.float32)
+    # The candidates of the prompts of the 60 most confident regions are kept (step 14 shows them).
+    shown = sorted(prompts, key=lambda p: (-p.confidence, p.index))[:60]
+    kept = CandidateMasks.crop({p.index: masks[p.index] for p in shown}, (height, width))
+    best = scores.argmax(axis=1).astype(np.int64) if len(prompts) else np.zeros(0, np.int64)
     rows = np.arange(len(best))
-    return MaskSelection(best=best, masks=candidates.masks[rows, best], scores=candidates.scores[rows, best])
+    selection = MaskSelection(best=best, masks=PackedMasks.pack(masks[rows, best]), scores=scores[rows, best])
+    return SamCandidates(prompts=tuple(prompts), masks=kept, scores=scores), selection
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:

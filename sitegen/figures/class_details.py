@@ -39,6 +39,7 @@ from sitegen.figures.plotly_layout import (
 )
 from sitegen.figures.registry import ClassDetails
 from sitegen.figures.step14_sam_candidates import CELL_SIDE, candidate_picture, crop_box
+from sitegen.pipeline.mask_selection import SHOWN_CANDIDATE_PROMPTS
 from sitegen.figures.views import draw_prompts, message_picture, panel_frame, regions_picture
 from sitegen.figures.wording import count, percent
 from sitegen.records import PipelineResult
@@ -132,15 +133,16 @@ def _charts(result: PipelineResult, palette: Palette, c: int, size: tuple[int, i
     return [Panel(histogram, "confidence histogram"), Panel(sizes, f"region sizes ({len(regions)} regions)")]
 
 
+def _with_candidates(result: PipelineResult, c: int) -> list:
+    """The prompts of class ``c`` whose three candidates the run kept (those step 14 shows)."""
+    return [p for p in result.candidates.prompts if p.class_index == c and p.index in result.candidates.masks]
+
+
 def _candidates(result: PipelineResult, palette: Palette, c: int) -> list[Panel]:
-    prompts = sorted(
-        (p for p in result.candidates.prompts if p.class_index == c), key=lambda p: -p.confidence
-    )[:PNG_PROMPTS]
+    prompts = sorted(_with_candidates(result, c), key=lambda p: -p.confidence)[:PNG_PROMPTS]
     panels = []
     for prompt in prompts:
-        box = crop_box(
-            result.candidates.masks[prompt.index], prompt.points, result.candidates.masks.shape[2:]
-        )
+        box = crop_box(result.candidates.masks[prompt.index], prompt.points, result.candidates.masks.image_shape)
         frame = Frame.fit(box[3] - box[1], box[2] - box[0], CELL_SIDE, CELL_SIDE)
         best = int(result.selection.best[prompt.index])
         for k in range(3):
@@ -164,9 +166,13 @@ def _png(result: PipelineResult, palette: Palette, c: int) -> bytes:
     overview = _pictures(result, palette, c, frame) + _charts(result, palette, c, chart_size) + [table]
     candidates = _candidates(result, palette, c)
     prompts = sum(p.class_index == c for p in result.candidates.prompts)
+    shown = min(PNG_PROMPTS, len(_with_candidates(result, c)))
     notes = (
-        (f"SAM candidates shown for the {PNG_PROMPTS} most confident of {prompts} prompts.",)
-        if prompts > PNG_PROMPTS
+        (
+            f"SAM candidates shown for {shown} of {prompts} prompts: the most confident among those whose "
+            f"candidates step 14 keeps (the prompts of the {SHOWN_CANDIDATE_PROMPTS} most confident regions).",
+        )
+        if prompts > shown
         else ()
     )
     return compose(

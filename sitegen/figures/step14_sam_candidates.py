@@ -16,6 +16,7 @@ from sitegen.figures.step11_positive_prompts import GREEN_HEX
 from sitegen.figures.step13_sam_prompting import RED_HEX
 from sitegen.figures.views import draw_prompts, image_frame, message_picture
 from sitegen.figures.wording import count, no_prompts_reason, paragraphs
+from sitegen.pipeline.mask_selection import SHOWN_CANDIDATE_PROMPTS, shown_candidate_prompts
 from sitegen.records import PipelineResult, SamPrompt
 
 STEP = step_info("14_sam_candidates")
@@ -23,7 +24,8 @@ STEP = step_info("14_sam_candidates")
 #: Three photo crops per prompt make the PNG heavy: 6 prompts at 240 px are 0.8 to 1.5 MB on the
 #: example site (random weights), 12 at up to 480 px were 2.6 to 3.6 MB.
 PNG_PROMPTS = 6
-FIGURE_PROMPTS = 60
+#: The run keeps the candidates of these prompts only (``shown_candidate_prompts``).
+FIGURE_PROMPTS = SHOWN_CANDIDATE_PROMPTS
 CELL_SIDE = 240  # the long side of one candidate picture in the PNG, at most
 #: Subplot suffixes of the figure's three columns, one per candidate.
 AXES = ("", "2", "3")
@@ -46,8 +48,8 @@ def crop_box(masks: np.ndarray, points: np.ndarray, shape: tuple[int, int]) -> t
 
 def shown_prompts(result: PipelineResult, limit: int) -> list[SamPrompt]:
     """The prompts of the ``limit`` most confident regions, in prompt order."""
-    prompts = sorted(result.candidates.prompts, key=lambda p: -p.confidence)[:limit]
-    return sorted(prompts, key=lambda p: p.index)
+    prompts = result.candidates.prompts
+    return [prompts[i] for i in shown_candidate_prompts(prompts, limit)]
 
 
 def candidate_picture(
@@ -93,7 +95,7 @@ def _png(result: PipelineResult, palette: Palette) -> bytes:
     candidates = result.candidates
     panels = []
     for prompt in shown_prompts(result, PNG_PROMPTS):
-        box = crop_box(candidates.masks[prompt.index], prompt.points, candidates.masks.shape[2:])
+        box = crop_box(candidates.masks[prompt.index], prompt.points, candidates.masks.image_shape)
         frame = Frame.fit(box[3] - box[1], box[2] - box[0], CELL_SIDE, CELL_SIDE)
         best = int(np.argmax(candidates.scores[prompt.index]))
         for k in range(3):

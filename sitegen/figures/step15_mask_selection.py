@@ -85,7 +85,7 @@ def chosen_text(result: PipelineResult, i: int) -> str:
     selection = result.selection
     return (
         f"prompt {i} ({plotly_names(result.vocabulary)[prompt.class_index]}, region {prompt.region_id}): "
-        f"candidate {int(selection.best[i])}, score {selection.scores[i]:.3f}, {int(selection.masks[i].sum()):,} px"
+        f"candidate {int(selection.best[i])}, score {selection.scores[i]:.3f}, {int(np.bitwise_count(selection.masks.bits[i]).sum()):,} px"
     )
 
 
@@ -93,7 +93,7 @@ def describe(result: PipelineResult) -> str:
     selection = result.selection
     if not len(selection.best):
         return no_prompts_reason(result)
-    sizes = selection.masks.reshape(len(selection.best), -1).sum(axis=1)
+    sizes = selection.masks.pixel_counts()
     return paragraphs(
         [
             "Each prompt keeps the candidate with the highest predicted-IoU score.",
@@ -107,9 +107,8 @@ def render(result: PipelineResult, palette: Palette) -> RenderedStep:
     selection = result.selection
     prompts = result.candidates.prompts
     names = result.vocabulary.names
-    indices = sorted(
-        range(len(prompts)), key=lambda i: -int(selection.masks[i].sum())
-    )  # small masks last, on top
+    sizes = selection.masks.pixel_counts()
+    indices = sorted(range(len(prompts)), key=lambda i: -int(sizes[i]))  # small masks last, on top
     picture = (
         masks_picture(result, palette, indices)
         if prompts

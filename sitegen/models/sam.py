@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -12,12 +12,7 @@ import torch
 from sitegen.errors import ImageError, SitegenError
 from sitegen.models.weights import load_sam_weights, sam_weights, weights_identity
 from sitegen.options import ModelOptions
-from sitegen.records import PackedMasks
 
-#: A run keeps, per prompt, its three candidate masks at full resolution eight pixels to a byte
-#: and the chosen one a byte per pixel; above this a run stops with a message instead of
-#: exhausting memory (many prompts on a very large image).
-MAX_CANDIDATE_BYTES = 4 * 2**30
 #: The float32 upsampled logits of one decoder call stay under this (one prompt at least).
 MAX_UPSAMPLE_BYTES = 512 * 2**20
 #: Prompts per decoder call. On a CPU the decoder is bound by memory traffic: each prompt carries
@@ -92,18 +87,20 @@ class SamPredictor:
         self._image_size = (int(rgb.shape[0]), int(rgb.shape[1]))
         self.embed_count += 1
 
-    @torch.inference_mode()
     def predict(
         self,
         points: Sequence[np.ndarray],
         labels: Sequence[np.ndarray],
         batch_size: int | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Three candidate masks per prompt (multimask_output=True) with predicted-IoU scores.
+    ) -> Iterator[tuple[list[int], np.ndarray, np.ndarray]]:
+        """Three candidate masks per prompt (multimask_output=True) with predicted-IoU scores,
+        one decoder batch at a time.
 
         Prompts with the same number of points share decoder calls of up to ``batch_size``
         prompts. Prompts are never padded to a common length: SAM's not-a-point label (-1)
-        still adds a token the decoder attends to, which changes the masks.
+        still adds a token the decoder attends to, which changes the masks. The prompts are
+        checked at once; the batches are decoded as they are read, so a caller can reduce each
+        before the next exists.
 
         Parameters
         ----------
@@ -117,8 +114,9 @@ class SamPredictor:
 
         Returns
         -------
-        masks : PackedMasks of shape (P, 3, H, W)
-        scores : ndarray of shape (P, 3), dtype float32
+        iterator of (indices, masks, scores)
+            ``indices`` the B prompt indices of a batch, ``masks`` of shape (B, 3, H, W) bool,
+            ``scores`` of shape (B, 3) float32. Every prompt is in exactly one batch.
         """
         if self._image_size is None:
             raise SitegenError("SamPredictor.predict was called before set_image: call set_image(rgb) first")
@@ -132,24 +130,26 @@ class SamPredictor:
                 f"got {len(points)} point arrays but {len(labels)} label arrays: pass one of each per prompt"
             )
         height, width = self._image_size
-        needed = len(points) * height * (3 * -(-width // 8) + width)  # packed candidates + the chosen mask
-        if needed > MAX_CANDIDATE_BYTES:
-            raise SitegenError(
-                f"{len(points)} SAM prompts x 3 candidate masks at {width}x{height} px would need "
-                f"{needed / 2**30:.1f} GiB (limit {MAX_CANDIDATE_BYTES / 2**30:.0f} GiB): raise --min-region-size "
-                "or --min-confidence for fewer regions, or lower --max-pixels"
-            )
-        bits = np.zeros((len(points), 3, height, -(-width // 8)), np.uint8)
-        scores = np.zeros((len(points), 3), np.float32)
         # SAM 2 upsamples a batch's low-resolution logits to the image as float32 before
         # thresholding: on a large image, fewer prompts per call keep that temporary bounded.
         batch_size = max(1, min(batch_size, MAX_UPSAMPLE_BYTES // (3 * height * width * 4)))
-        for indices in _batches_by_point_count(points, labels, batch_size):
+        return self._decode_batches(points, labels, _batches_by_point_count(points, labels, batch_size))
+
+    def batch_bytes(self, height: int, width: int) -> int:
+        """Most bytes one decoder batch holds on an (H, W) image: float32 logits and bool masks.
+
+        The logits are bounded by ``MAX_UPSAMPLE_BYTES`` (one prompt at least).
+        """
+        one_prompt = 3 * height * width * (4 + 1)
+        return max(one_prompt, MAX_UPSAMPLE_BYTES // 4 * 5)
+
+    @torch.inference_mode()
+    def _decode_batches(self, points, labels, batches: list[list[int]]):
+        for indices in batches:
             coords = np.stack([np.asarray(points[i], np.float32) for i in indices])
             point_labels = np.stack([np.asarray(labels[i], np.int32) for i in indices])
-            masks, scores[indices] = self._decode(coords, point_labels)
-            bits[indices] = np.packbits(masks, axis=-1)
-        return PackedMasks(bits, width), scores
+            masks, scores = self._decode(coords, point_labels)
+            yield indices, masks, scores
 
     def _decode(self, coords: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One decoder call for (B, N, 2) coords and (B, N) labels: (B, 3, H, W) bool, (B, 3).

@@ -1,40 +1,115 @@
-"""Stage 10: keep, for every prompt, the candidate mask SAM scores highest."""
+"""Stage 10: keep, for every prompt, the candidate mask SAM scores highest, as its batch returns.
+
+SAM answers prompts in batches of three full-resolution candidates each. Keeping every candidate
+until all prompts are answered costs three masks per prompt; instead each batch is reduced at
+once to its prompts' chosen masks (packed eight pixels to a byte) and, for the prompts whose
+candidates step 14 shows, their three candidates cropped to their box. The result is the same as
+choosing after the last batch.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 import numpy as np
 
-from sitegen.records import MaskSelection, SamCandidates
+from sitegen.masks import CandidateMasks, PackedMasks, crop_packed
+from sitegen.records import MaskSelection, SamCandidates, SamPrompt
+
+#: Step 14's interactive figure offers the candidates of the prompts of this many most
+#: confident regions; only their candidates are kept.
+SHOWN_CANDIDATE_PROMPTS = 60
 
 
-def select_masks(candidates: SamCandidates) -> MaskSelection:
-    """Pick the highest-scoring of the three candidates of each prompt (ties: lowest index).
+def shown_candidate_prompts(prompts: Sequence[SamPrompt], limit: int = SHOWN_CANDIDATE_PROMPTS) -> tuple[int, ...]:
+    """Indices of the ``limit`` prompts of the most confident regions, ascending.
 
-    Parameters
-    ----------
-    candidates : SamCandidates
-        ``masks`` (P, 3, H, W) packed bool and ``scores`` (P, 3) float32.
-
-    Returns
-    -------
-    MaskSelection
-        ``best`` of shape (P,) int64, ``masks`` of shape (P, H, W) bool, ``scores`` of shape (P,)
-        float32.
+    Ties in region confidence go to the lower prompt index.
 
     Examples
     --------
-    >>> from sitegen.records import PackedMasks, SamCandidates
+    >>> from sitegen.records import SamPrompt
+    >>> empty, none = np.zeros((0, 2), np.float32), np.zeros(0, np.int32)
+    >>> prompts = [SamPrompt(i, i, 0, c, empty, none) for i, c in enumerate([0.5, 0.9, 0.5, 0.7])]
+    >>> shown_candidate_prompts(prompts, 3)
+    (0, 1, 3)
+    """
+    ranked = sorted(prompts, key=lambda p: (-p.confidence, p.index))[:limit]
+    return tuple(sorted(p.index for p in ranked))
+
+
+def best_candidates(scores: np.ndarray) -> np.ndarray:
+    """(B,) int64: the highest-scoring of each row of (B, 3) scores; ties go to the lowest index.
+
+    Examples
+    --------
+    >>> best_candidates(np.array([[0.2, 0.9, 0.9], [0.5, 0.5, 0.5]], np.float32)).tolist()
+    [1, 0]
+    """
+    return np.argmax(scores, axis=1).astype(np.int64).reshape(len(scores))
+
+
+def select_streamed(
+    prompts: tuple[SamPrompt, ...],
+    batches: Iterable[tuple[Sequence[int], np.ndarray, np.ndarray]],
+    image_shape: tuple[int, int],
+    shown: Sequence[int],
+) -> tuple[SamCandidates, MaskSelection]:
+    """Choose each prompt's best candidate as SAM's batches arrive, keeping little of the rest.
+
+    Parameters
+    ----------
+    prompts : tuple of SamPrompt
+        P prompts, indices 0..P-1.
+    batches : iterable of (indices, masks, scores)
+        ``indices`` (B,) prompt indices, ``masks`` of shape (B, 3, H, W) bool, ``scores`` of shape
+        (B, 3) float32; together the batches answer every prompt once.
+    image_shape : tuple of int
+        (H, W).
+    shown : sequence of int
+        The prompts whose three candidates are kept (``shown_candidate_prompts``).
+
+    Returns
+    -------
+    candidates : SamCandidates
+        ``scores`` (P, 3) of every prompt; ``masks`` the candidates of ``shown``, cropped.
+    selection : MaskSelection
+        ``best`` (P,) int64 (ties: lowest index), ``masks`` (P, H, W) packed bool, ``scores`` (P,).
+
+    Examples
+    --------
+    >>> from sitegen.records import SamPrompt
+    >>> empty, none = np.zeros((0, 2), np.float32), np.zeros(0, np.int32)
     >>> masks = np.zeros((1, 3, 1, 3), bool)
     >>> masks[0, [0, 1, 2], 0, [0, 1, 2]] = True
-    >>> candidates = SamCandidates((), PackedMasks.pack(masks), np.array([[0.2, 0.9, 0.9]], np.float32))
-    >>> chosen = select_masks(candidates)
-    >>> chosen.best.tolist(), chosen.masks.tolist()
-    ([1], [[[False, True, False]]])
+    >>> candidates, chosen = select_streamed((SamPrompt(0, 1, 0, 0.5, empty, none),),
+    ...     [([0], masks, np.array([[0.2, 0.9, 0.9]], np.float32))], (1, 3), shown=[])
+    >>> chosen.best.tolist(), chosen.masks[:].tolist(), candidates.masks.prompts
+    ([1], [[[False, True, False]]], ())
     """
-    best = np.argmax(candidates.scores, axis=1).astype(np.int64)
-    rows = np.arange(len(best))
-    return MaskSelection(
-        best=best,
-        masks=candidates.masks[rows, best],
-        scores=candidates.scores[rows, best].astype(np.float32),
-    )
+    height, width = image_shape
+    count = len(prompts)
+    bits = np.zeros((count, height, -(-width // 8)), np.uint8)
+    scores = np.zeros((count, 3), np.float32)
+    answered = np.zeros(count, bool)
+    shown = set(shown)
+    kept: dict = {}  # prompt index -> (box, packed crop) of its three candidates
+    for indices, masks, batch_scores in batches:
+        indices = np.asarray(indices, np.int64)
+        masks = np.asarray(masks, dtype=bool)
+        if masks.shape != (len(indices), 3, height, width) or np.shape(batch_scores) != (len(indices), 3):
+            raise ValueError(
+                f"SAM returned masks {masks.shape} and scores {np.shape(batch_scores)} for {len(indices)} prompts "
+                f"on a {width}x{height} image; expected ({len(indices)}, 3, {height}, {width}) and ({len(indices)}, 3)"
+            )
+        best = best_candidates(np.asarray(batch_scores))
+        bits[indices] = np.packbits(masks[np.arange(len(indices)), best], axis=-1)
+        scores[indices] = batch_scores
+        answered[indices] = True
+        kept.update((int(p), crop_packed(masks[i])) for i, p in enumerate(indices) if int(p) in shown)
+    if not answered.all():
+        raise ValueError(f"SAM answered {int(answered.sum())} of {count} prompts")
+    best = best_candidates(scores) if count else np.zeros(0, np.int64)
+    rows = np.arange(count)
+    candidates = SamCandidates(prompts=prompts, masks=CandidateMasks.assemble(kept, image_shape), scores=scores)
+    return candidates, MaskSelection(best=best, masks=PackedMasks(bits, width), scores=scores[rows, best])

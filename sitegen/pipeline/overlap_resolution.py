@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sitegen.masks import PackedMasks
 from sitegen.records import MaskSelection, OverlapResolution, SamCandidates, Suppression
 
 #: float32 values per matrix product in ``pairwise_iou`` (64 MiB). A chunk then has at most
@@ -19,12 +20,15 @@ from sitegen.records import MaskSelection, OverlapResolution, SamCandidates, Sup
 _IOU_CHUNK_VALUES = 1 << 24
 
 
-def pairwise_iou(masks: np.ndarray) -> np.ndarray:
+def pairwise_iou(masks: PackedMasks | np.ndarray) -> np.ndarray:
     """Intersection over union of every pair of masks, by matrix products over pixel chunks.
+
+    Packed masks are unpacked a chunk of pixels at a time, so a class with a hundred masks of a
+    6000x4000 image never holds them unpacked.
 
     Parameters
     ----------
-    masks : ndarray of shape (P, H, W), bool
+    masks : PackedMasks or ndarray of shape (P, H, W), bool
 
     Returns
     -------
@@ -37,11 +41,12 @@ def pairwise_iou(masks: np.ndarray) -> np.ndarray:
     >>> (pairwise_iou(masks) * 3).round(6).tolist()
     [[3.0, 1.0, 0.0], [1.0, 3.0, 0.0], [0.0, 0.0, 0.0]]
     """
-    flat = masks.reshape(len(masks), -1)
-    intersection = np.zeros((len(masks), len(masks)), np.int64)
-    columns = max(1, _IOU_CHUNK_VALUES // max(1, len(masks)))
+    packed = masks if isinstance(masks, PackedMasks) else PackedMasks.pack(masks)
+    flat = packed.bits.reshape(len(packed), -1)  # padding bits are zero: they add nothing
+    intersection = np.zeros((len(packed), len(packed)), np.int64)
+    columns = max(1, _IOU_CHUNK_VALUES // 8 // max(1, len(packed)))
     for start in range(0, flat.shape[1], columns):
-        chunk = flat[:, start : start + columns].astype(np.float32)
+        chunk = np.unpackbits(flat[:, start : start + columns], axis=1).astype(np.float32)
         intersection += np.rint(chunk @ chunk.T).astype(np.int64)
     area = np.diagonal(intersection)
     union = area[:, None] + area[None, :] - intersection
@@ -61,7 +66,7 @@ def resolve_overlaps(candidates: SamCandidates, selection: MaskSelection, iou_th
     candidates : SamCandidates
         The prompts (class and region confidence of each mask).
     selection : MaskSelection
-        ``masks`` (P, H, W) bool, the chosen mask of each prompt.
+        ``masks`` (P, H, W) bool, packed or not, the chosen mask of each prompt.
     iou_threshold : float
         In [0, 1]; at 1 nothing is suppressed.
 
@@ -77,7 +82,7 @@ def resolve_overlaps(candidates: SamCandidates, selection: MaskSelection, iou_th
     for class_index in sorted({p.class_index for p in prompts}):
         order = sorted((p for p in prompts if p.class_index == class_index), key=lambda p: (-p.confidence, p.index))
         indices = [p.index for p in order]
-        iou = pairwise_iou(selection.masks[indices])
+        iou = pairwise_iou(_subset(selection.masks, indices))
         kept_here: list[int] = []  # positions in ``indices``
         for position, prompt_index in enumerate(indices):
             overlaps = iou[position, kept_here]
@@ -88,3 +93,8 @@ def resolve_overlaps(candidates: SamCandidates, selection: MaskSelection, iou_th
                 kept_here.append(position)
         kept.extend(indices[position] for position in kept_here)
     return OverlapResolution(kept=tuple(kept), suppressed=tuple(suppressed), iou_threshold=float(iou_threshold))
+
+
+def _subset(masks: PackedMasks | np.ndarray, indices: list[int]) -> PackedMasks | np.ndarray:
+    """``masks[indices]`` without unpacking packed masks."""
+    return PackedMasks(masks.bits[indices], masks.width) if isinstance(masks, PackedMasks) else masks[indices]

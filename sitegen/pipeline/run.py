@@ -162,7 +162,6 @@ def run_stages(
     from sitegen.pipeline.components import find_components
     from sitegen.pipeline.dense_prediction import predict_dense
     from sitegen.pipeline.final_segmentation import paint_final
-    from sitegen.pipeline.mask_selection import select_masks
     from sitegen.pipeline.negative_points import place_negative_points
     from sitegen.pipeline.overlap_resolution import resolve_overlaps
     from sitegen.pipeline.positive_points import place_positive_points
@@ -188,13 +187,11 @@ def run_stages(
             options.negative_points_per_cluster,
             options.negative_confidence_threshold,
         )
-    with timed(timings, "sam_prompting"):
+    with timed(timings, "sam_prompting"):  # stage 10, choosing each prompt's mask, runs as batches return
         prompts = build_prompts(points, options.prompt_mode)
         # The SAM model is only touched (and loaded) when there is something to ask it.
         predictor = models.sam if prompts else None
-        candidates = prompt_sam(predictor, image.rgb, prompts)
-    with timed(timings, "mask_selection"):
-        selection = select_masks(candidates)
+        candidates, selection = prompt_sam(predictor, image.rgb, prompts)
     with timed(timings, "overlap_resolution"):
         overlap = resolve_overlaps(candidates, selection, options.iou_threshold)
     with timed(timings, "final_segmentation"):

@@ -7,12 +7,21 @@ one prompt per positive point, each carrying all of its region's negatives.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 import numpy as np
 
+from sitegen.errors import SitegenError
 from sitegen.options import PROMPT_MODES
-from sitegen.records import PackedMasks, RegionPoints, SamCandidates, SamPrompt
+from sitegen.pipeline.mask_selection import select_streamed, shown_candidate_prompts
+from sitegen.records import MaskSelection, RegionPoints, SamCandidates, SamPrompt
+
+
+#: Masks a run may keep for one image (chosen masks packed, the shown candidates cropped and
+#: packed, one decoder batch at full resolution); above this a run stops with a message instead
+#: of exhausting memory.
+MAX_MASK_BYTES = 6 * 2**30
 
 
 class Predictor(Protocol):
@@ -23,8 +32,12 @@ class Predictor(Protocol):
 
     def predict(
         self, points: list[np.ndarray], labels: list[np.ndarray]
-    ) -> tuple[PackedMasks | np.ndarray, np.ndarray]:
-        """Masks (P, 3, H, W) bool, packed or not, and scores (P, 3) float32 for P prompts of (N_i, 2) points."""
+    ) -> Iterable[tuple[Sequence[int], np.ndarray, np.ndarray]]:
+        """Batches of (prompt indices (B,), masks (B, 3, H, W) bool, scores (B, 3) float32) that
+        together answer the P prompts of (N_i, 2) points once each."""
+
+    def batch_bytes(self, height: int, width: int) -> int:
+        """Most bytes one decoder batch and its temporaries take on an image of this size."""
 
 
 def build_prompts(points: tuple[RegionPoints, ...], prompt_mode: str) -> tuple[SamPrompt, ...]:
@@ -75,35 +88,62 @@ def build_prompts(points: tuple[RegionPoints, ...], prompt_mode: str) -> tuple[S
     )
 
 
-def prompt_sam(predictor: Predictor, rgb: np.ndarray, prompts: tuple[SamPrompt, ...]) -> SamCandidates:
-    """Embed the image once and get three candidate masks with scores for every prompt.
+def mask_bytes(prompts: int, shown: int, height: int, width: int, batch_bytes: int) -> int:
+    """Most bytes stages 9 and 10 hold in masks for ``prompts`` prompts on an image.
 
-    With no prompts SAM is not called at all, not even ``set_image``: embedding the image costs a
-    full image-encoder forward pass that nothing would use.
+    Every chosen mask packed, the ``shown`` prompts' three candidates packed (at worst uncropped)
+    and one decoder batch.
+
+    Examples
+    --------
+    >>> round(mask_bytes(213, 60, 4000, 6000, 0) / 2**30, 2)  # 213 prompts on a 24 MP photo
+    1.1
+    """
+    packed = height * -(-width // 8)
+    return prompts * packed + shown * 3 * packed + batch_bytes
+
+
+def prompt_sam(
+    predictor: Predictor, rgb: np.ndarray, prompts: tuple[SamPrompt, ...]
+) -> tuple[SamCandidates, MaskSelection]:
+    """Embed the image once, ask SAM for three candidates per prompt and keep the best of each.
+
+    Each batch of SAM's answers is reduced as it returns (``select_streamed``): the chosen mask of
+    every prompt is kept packed, the three candidates only for the prompts step 14 shows
+    (``shown_candidate_prompts``), cropped to their box. With no prompts SAM is not called at
+    all, not even ``set_image``: embedding the image costs a full image-encoder forward pass that
+    nothing would use.
 
     Parameters
     ----------
     predictor : Predictor
-        Has ``set_image(rgb)`` and batched ``predict(points, labels)``.
+        Has ``set_image(rgb)``, batched ``predict(points, labels)`` and ``batch_bytes(h, w)``.
     rgb : ndarray of shape (H, W, 3), dtype uint8
     prompts : tuple of SamPrompt
 
     Returns
     -------
-    SamCandidates
-        ``masks`` of shape (P, 3, H, W) packed bool and ``scores`` of shape (P, 3) float32.
+    candidates : SamCandidates
+        ``scores`` of shape (P, 3) float32; ``masks`` the shown prompts' candidates.
+    selection : MaskSelection
+        ``masks`` of shape (P, H, W), packed bool.
+
+    Raises
+    ------
+    SitegenError
+        When the masks would need more than ``MAX_MASK_BYTES``, with the estimate.
     """
     height, width = rgb.shape[:2]
     if not prompts:
-        empty_masks = PackedMasks.pack(np.zeros((0, 3, height, width), bool))
-        return SamCandidates(prompts=(), masks=empty_masks, scores=np.zeros((0, 3), np.float32))
-    predictor.set_image(rgb)
-    masks, scores = predictor.predict([p.points for p in prompts], [p.labels for p in prompts])
-    masks = masks if isinstance(masks, PackedMasks) else PackedMasks.pack(masks)
-    scores = np.asarray(scores, dtype=np.float32)
-    if masks.shape != (len(prompts), 3, height, width) or scores.shape != (len(prompts), 3):
-        raise ValueError(
-            f"SAM returned masks {masks.shape} and scores {scores.shape} for {len(prompts)} prompts "
-            f"on a {width}x{height} image; expected ({len(prompts)}, 3, {height}, {width}) and ({len(prompts)}, 3)"
+        return select_streamed((), (), (height, width), ())
+    shown = shown_candidate_prompts(prompts)
+    needed = mask_bytes(len(prompts), len(shown), height, width, predictor.batch_bytes(height, width))
+    if needed > MAX_MASK_BYTES:
+        raise SitegenError(
+            f"{len(prompts)} SAM prompts at {width}x{height} px would keep an estimated {needed / 2**30:.1f} GiB "
+            f"of masks (limit {MAX_MASK_BYTES / 2**30:.0f} GiB): raise --min-region-size or --min-confidence "
+            "for fewer regions, or lower --max-pixels"
         )
-    return SamCandidates(prompts=prompts, masks=masks, scores=scores)
+    predictor.set_image(rgb)
+    batches = predictor.predict([p.points for p in prompts], [p.labels for p in prompts])
+    return select_streamed(prompts, batches, (height, width), shown)

@@ -15,7 +15,7 @@ def test_default_scene_has_every_feature():
     assert [r.size for r in result.size_filter.dropped] == [9]
     assert len(result.size_filter.kept) == 4
     assert all(len(rp.positive) == 3 and len(rp.negative) == 2 for rp in result.points)
-    assert result.candidates.masks.shape == (4, 3, 48, 64)
+    assert result.candidates.masks.prompts == (0, 1, 2, 3) and result.candidates.masks.image_shape == (48, 64)
     assert len(result.overlap.suppressed) == 1
     assert result.models.random_weights
 

@@ -21,6 +21,17 @@ def _image() -> np.ndarray:
     return rgb.clip(0, 255).astype(np.uint8)
 
 
+def collect(batches, count):
+    """The batches of ``predict`` put together: (P, 3, H, W) bool masks and (P, 3) scores."""
+    masks, scores, seen = np.zeros((count, 3, HEIGHT, WIDTH), bool), np.zeros((count, 3), np.float32), []
+    for indices, batch_masks, batch_scores in batches:
+        assert batch_masks.dtype == bool and batch_scores.dtype == np.float32
+        masks[indices], scores[indices] = batch_masks, batch_scores
+        seen += list(indices)
+    assert sorted(seen) == list(range(count))  # every prompt answered once
+    return masks, scores
+
+
 @pytest.fixture(scope="module")
 def sam():
     predictor = load_sam(ModelOptions(random_weights=True, seed=0), "cpu")
@@ -80,7 +91,9 @@ def test_batched_prompts_equal_one_call_per_prompt(sam):
     points = [p for p, _ in PROMPTS]
     labels = [l for _, l in PROMPTS]
     batches_before, embeds_before = sam.prompt_batches, sam.embed_count
-    masks, scores = sam.predict(points, labels, batch_size=2)
+    batches = sam.predict(points, labels, batch_size=2)
+    assert sam.prompt_batches == batches_before  # decoded only as the batches are read
+    masks, scores = collect(batches, 6)
     # 1-point prompts: 3 -> 2 batches; 2-point: 2 -> 1; 3-point: 1 -> 1.
     assert sam.prompt_batches - batches_before == 4
     assert sam.embed_count == embeds_before  # the embedding is reused
@@ -104,46 +117,33 @@ def test_cpu_decodes_two_prompts_per_call_by_default(sam):
 
     def calls(**batch) -> int:
         before = sam.prompt_batches
-        sam.predict(points, labels, **batch)
+        collect(sam.predict(points, labels, **batch), 6)
         return sam.prompt_batches - before
 
     assert calls() == 4  # three 1-point prompts: 2 calls, two 2-point: 1, one 3-point: 1
     assert calls(batch_size=GPU_PROMPT_BATCH) == 3  # one call per point count
-    masks, _ = sam.predict(points, labels)
-    assert np.array_equal(masks[:], sam.predict(points, labels, batch_size=6)[0][:])
+    masks, _ = collect(sam.predict(points, labels), 6)
+    assert np.array_equal(masks, collect(sam.predict(points, labels, batch_size=6), 6)[0])
 
 
-def test_no_prompts_gives_empty_arrays(sam):
-    masks, scores = sam.predict([], [])
-    assert masks.shape == (0, 3, HEIGHT, WIDTH) and masks[:].dtype == bool
-    assert scores.shape == (0, 3) and scores.dtype == np.float32
+def test_no_prompts_gives_no_batches(sam):
+    before = sam.prompt_batches
+    assert list(sam.predict([], [])) == [] and sam.prompt_batches == before
 
 
 def test_large_images_send_fewer_prompts_per_call_with_the_same_masks(sam, monkeypatch):
     from sitegen.models import sam as sam_module
 
     points, labels = [p for p, _ in PROMPTS], [l for _, l in PROMPTS]
-    masks, scores = sam.predict(points, labels, batch_size=32)
+    masks, scores = collect(sam.predict(points, labels, batch_size=32), 6)
     # Room for two prompts' float32 logits at this image size: 1-point prompts go 2 + 1.
     monkeypatch.setattr(sam_module, "MAX_UPSAMPLE_BYTES", 2 * 3 * HEIGHT * WIDTH * 4)
     before = sam.prompt_batches
-    bounded_masks, bounded_scores = sam.predict(points, labels, batch_size=32)
+    bounded_masks, bounded_scores = collect(sam.predict(points, labels, batch_size=32), 6)
     assert sam.prompt_batches - before == 4  # 1-point: 2 calls, 2-point: 1, 3-point: 1
-    assert np.array_equal(bounded_masks[:], masks[:])
+    assert np.array_equal(bounded_masks, masks)
+    assert sam.batch_bytes(HEIGHT, WIDTH) == sam_module.MAX_UPSAMPLE_BYTES // 4 * 5
     assert np.abs(bounded_scores - scores).max() < 1e-5
-
-
-def test_too_many_full_resolution_masks_stop_with_a_message(sam, monkeypatch):
-    from sitegen.models import sam as sam_module
-
-    # A prompt holds 3 x 96 x 16 bytes of packed candidates and 96 x 128 of its chosen mask:
-    # five prompts need 5 x 16,896 bytes; four fit under the limit.
-    monkeypatch.setattr(sam_module, "MAX_CANDIDATE_BYTES", 4 * HEIGHT * (3 * WIDTH // 8 + WIDTH))
-    points, labels = [p for p, _ in PROMPTS[:5]], [l for _, l in PROMPTS[:5]]
-    with pytest.raises(SitegenError, match=r"^5 SAM prompts x 3 candidate masks at 128x96 px .*--min-region-size"):
-        sam.predict(points, labels)
-    masks, _ = sam.predict(points[:4], labels[:4])
-    assert masks.shape == (4, 3, HEIGHT, WIDTH)
 
 
 def test_malformed_prompts_are_refused(sam):
@@ -164,7 +164,8 @@ def test_predict_needs_an_image():
         predictor.set_image(np.zeros((8, 8), np.uint8))
     predictor.set_image(np.zeros((16, 24, 3), np.uint8))
     assert predictor.embed_count == 1
-    assert predictor.predict(*prompt)[0].shape == (1, 3, 16, 24)
+    [(indices, masks, scores)] = predictor.predict(*prompt)
+    assert indices == [0] and masks.shape == (1, 3, 16, 24) and scores.shape == (1, 3)
 
 
 def test_seed_makes_random_sam_reproducible_and_leaves_global_rng_alone(sam):

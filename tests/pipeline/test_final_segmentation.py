@@ -1,6 +1,7 @@
 import numpy as np
 
 from sitegen.pipeline.final_segmentation import paint_final
+from sitegen.masks import CandidateMasks
 from sitegen.records import MaskSelection, OverlapResolution, PackedMasks, SamCandidates, SamPrompt
 
 PREDICTION = np.array([[0, 0, 0, 0, 1, 1, 1, 1]], np.int32)
@@ -15,8 +16,8 @@ def setup(specs):
     masks = np.zeros((len(specs), 1, 8), bool)
     for i, (_, _, start, stop) in enumerate(specs):
         masks[i, 0, start:stop] = True
-    candidates = SamCandidates(prompts, PackedMasks.pack(np.repeat(masks[:, None], 3, axis=1)), np.zeros((len(specs), 3), np.float32))
-    return candidates, MaskSelection(np.zeros(len(specs), np.int64), masks, np.zeros(len(specs), np.float32))
+    candidates = SamCandidates(prompts, CandidateMasks.crop({}, masks.shape[1:]), np.zeros((len(specs), 3), np.float32))
+    return candidates, MaskSelection(np.zeros(len(specs), np.int64), PackedMasks.pack(masks), np.zeros(len(specs), np.float32))
 
 
 def test_more_confident_mask_wins_and_uncovered_pixels_keep_the_argmax():

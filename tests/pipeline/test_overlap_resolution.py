@@ -3,6 +3,7 @@ import pytest
 
 from sitegen.pipeline import overlap_resolution
 from sitegen.pipeline.overlap_resolution import pairwise_iou, resolve_overlaps
+from sitegen.masks import CandidateMasks
 from sitegen.records import MaskSelection, PackedMasks, SamCandidates, SamPrompt, Suppression
 
 
@@ -19,8 +20,8 @@ def setup(specs):
         for i, (c, conf, _) in enumerate(specs)
     )
     masks = np.stack([mask for _, _, mask in specs])
-    candidates = SamCandidates(prompts, PackedMasks.pack(np.repeat(masks[:, None], 3, axis=1)), np.zeros((len(specs), 3), np.float32))
-    return candidates, MaskSelection(np.zeros(len(specs), np.int64), masks, np.zeros(len(specs), np.float32))
+    candidates = SamCandidates(prompts, CandidateMasks.crop({}, masks.shape[1:]), np.zeros((len(specs), 3), np.float32))
+    return candidates, MaskSelection(np.zeros(len(specs), np.int64), PackedMasks.pack(masks), np.zeros(len(specs), np.float32))
 
 
 # Prompt 0 = C (class 0, 0.7): columns 3..9; prompt 1 = B (class 0, 0.8): 4..9;
@@ -64,8 +65,9 @@ def test_equal_confidence_visits_lower_prompt_index_first():
 def test_identical_masks_survive_a_threshold_of_one_and_no_prompts_is_fine():
     candidates, selection = setup([(0, 0.5, row_mask(0, 5)), (0, 0.6, row_mask(0, 5))])
     assert resolve_overlaps(candidates, selection, 1.0).kept == (1, 0)
-    empty = SamCandidates((), PackedMasks.pack(np.zeros((0, 3, 1, 10), bool)), np.zeros((0, 3), np.float32))
-    result = resolve_overlaps(empty, MaskSelection(np.zeros(0, np.int64), np.zeros((0, 1, 10), bool), np.zeros(0)), 0.5)
+    empty = SamCandidates((), CandidateMasks.crop({}, (1, 10)), np.zeros((0, 3), np.float32))
+    nothing = MaskSelection(np.zeros(0, np.int64), PackedMasks.pack(np.zeros((0, 1, 10), bool)), np.zeros(0))
+    result = resolve_overlaps(empty, nothing, 0.5)
     assert result.kept == () and result.suppressed == ()
 
 
@@ -81,3 +83,5 @@ def test_pairwise_iou_matches_a_plain_loop(monkeypatch, chunk_values):
             union = np.logical_or(masks[i], masks[j]).sum()
             expected[i, j] = np.logical_and(masks[i], masks[j]).sum() / union if union else 0.0
     np.testing.assert_array_equal(pairwise_iou(masks), expected)
+    # Packed masks (a width of 7 leaves one padding bit per row) give the same numbers.
+    np.testing.assert_array_equal(pairwise_iou(PackedMasks.pack(masks)), expected)

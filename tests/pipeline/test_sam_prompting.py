@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from sitegen.errors import SitegenError
 from sitegen.pipeline.sam_prompting import build_prompts, prompt_sam
 from sitegen.records import RegionPoints
 
@@ -17,6 +18,9 @@ class StubPredictor:
         self.calls.append("set_image")
         self.image = rgb
 
+    def batch_bytes(self, height, width):
+        return 3 * height * width
+
     def predict(self, points, labels):
         self.calls.append(("predict", [p.tolist() for p in points], [lab.tolist() for lab in labels]))
         height, width = self.image.shape[:2]
@@ -25,7 +29,9 @@ class StubPredictor:
             for j in range(self.mask_count):
                 masks[i, j, i % height, j:] = True
         scores = np.arange(len(points) * self.mask_count, dtype=np.float64).reshape(len(points), -1) / 10
-        return masks, scores
+        # Two batches, the second first: the stage must place each answer by its indices.
+        order = [list(range(1, len(points))), [0]]
+        return [(indices, masks[indices], scores[indices]) for indices in order if indices]
 
 
 def region(region_id, class_index, confidence, positive, negative=()):
@@ -68,32 +74,55 @@ def test_unknown_prompt_mode_is_refused():
         build_prompts(REGIONS, "both")
 
 
-def test_prompt_sam_embeds_once_and_sends_every_prompt_in_one_batch():
+def test_prompt_sam_embeds_once_and_keeps_the_best_mask_of_every_prompt():
     rgb = np.zeros((4, 5, 3), np.uint8)
     prompts = build_prompts(REGIONS, "separate")
     predictor = StubPredictor()
-    candidates = prompt_sam(predictor, rgb, prompts)
+    candidates, selection = prompt_sam(predictor, rgb, prompts)
     assert predictor.calls == [
         "set_image",
         ("predict", [[[1, 1], [9, 9]], [[4, 2], [9, 9]], [[7, 0]]], [[1, 0], [1, 0], [1]]),
     ]
     assert candidates.prompts == prompts
-    assert candidates.masks.shape == (3, 3, 4, 5) and candidates.masks[:].dtype == bool
+    # All three prompts are among the 60 shown: their candidates are kept, cropped to their row.
+    assert candidates.masks.prompts == (0, 1, 2)
+    assert candidates.masks.boxes.tolist() == [[0, 0, 5, 1], [0, 1, 5, 2], [0, 2, 5, 3]]
+    assert candidates.masks[2].shape == (3, 4, 5) and candidates.masks[2].dtype == bool
     assert candidates.masks[2, 1].tolist()[2] == [False, True, True, True, True]
     assert candidates.masks[2, 1, 2, 1:3].tolist() == [True, True]
     assert candidates.scores.dtype == np.float32
     np.testing.assert_allclose(candidates.scores, np.arange(9).reshape(3, 3) / 10)
+    # The last candidate scores highest: it covers columns 2.. of row i.
+    assert selection.best.tolist() == [2, 2, 2]
+    assert selection.masks.shape == (3, 4, 5)
+    assert selection.masks[1].astype(int).tolist() == [[0] * 5, [0, 0, 1, 1, 1], [0] * 5, [0] * 5]
+    np.testing.assert_allclose(selection.scores, [0.2, 0.5, 0.8])
 
 
 def test_no_prompts_never_calls_sam():
     predictor = StubPredictor()
-    candidates = prompt_sam(predictor, np.zeros((4, 5, 3), np.uint8), ())
+    candidates, selection = prompt_sam(predictor, np.zeros((4, 5, 3), np.uint8), ())
     assert predictor.calls == []
-    assert candidates.prompts == ()
-    assert candidates.masks.shape == (0, 3, 4, 5) and candidates.masks[:].dtype == bool
+    assert candidates.prompts == () and candidates.masks.prompts == ()
     assert candidates.scores.shape == (0, 3) and candidates.scores.dtype == np.float32
+    assert selection.masks.shape == (0, 4, 5) and selection.best.shape == (0,)
 
 
 def test_predictor_returning_the_wrong_shape_is_reported():
     with pytest.raises(ValueError, match="expected"):
         prompt_sam(StubPredictor(mask_count=1), np.zeros((4, 5, 3), np.uint8), build_prompts(REGIONS, "joint"))
+
+
+def test_too_many_masks_stop_before_sam_with_the_estimate(monkeypatch):
+    from sitegen.pipeline import sam_prompting
+
+    # On a 4 x 5 image a packed mask is 4 bytes: 3 prompts keep 3 chosen + 3 x 3 candidates = 48
+    # bytes, and the stub's batch 60: 108 bytes in all.
+    monkeypatch.setattr(sam_prompting, "MAX_MASK_BYTES", 107)
+    predictor = StubPredictor()
+    prompts = build_prompts(REGIONS, "separate")
+    with pytest.raises(SitegenError, match=r"^3 SAM prompts at 5x4 px would keep an estimated 0\.0 GiB .*--min-region-size"):
+        prompt_sam(predictor, np.zeros((4, 5, 3), np.uint8), prompts)
+    assert predictor.calls == []  # refused before the image is embedded
+    monkeypatch.setattr(sam_prompting, "MAX_MASK_BYTES", 108)
+    assert len(prompt_sam(predictor, np.zeros((4, 5, 3), np.uint8), prompts)[1].best) == 3

@@ -91,15 +91,17 @@ class FakeSam:
         self.embed_count += 1
         self._shape = rgb.shape[:2]
 
-    def predict(self, points, labels) -> tuple[np.ndarray, np.ndarray]:
+    def batch_bytes(self, height: int, width: int) -> int:
+        return 3 * height * width
+
+    def predict(self, points, labels):
+        """One batch per prompt: squares of half-side 2, 4 and 6 px around its first point."""
         height, width = self._shape
         ys, xs = np.mgrid[0:height, 0:width]
-        masks = np.zeros((len(points), 3, height, width), dtype=bool)
         for p, prompt_points in enumerate(points):
             x, y = prompt_points[0]
-            for c, half in enumerate((2, 4, 6)):
-                masks[p, c] = (abs(xs - x) <= half) & (abs(ys - y) <= half)
-        return masks, np.tile(SAM_SCORES, (len(points), 1))
+            masks = np.stack([(abs(xs - x) <= half) & (abs(ys - y) <= half) for half in (2, 4, 6)])
+            yield [p], masks[None], SAM_SCORES[None]
 
 
 class FakeModels(LazyModels):
