@@ -50,7 +50,8 @@ class EmbeddedOnce:
     Parameters
     ----------
     predictor
-        Has ``set_image(rgb)`` and ``predict(points, labels)`` (``sitegen.pipeline.sam_prompting.Predictor``).
+        Has ``set_image(rgb)``, ``predict(points, labels)`` and ``batch_bytes(h, w)``
+        (``sitegen.pipeline.sam_prompting.Predictor``).
     """
 
     def __init__(self, predictor):
@@ -67,6 +68,9 @@ class EmbeddedOnce:
 
     def predict(self, points, labels):
         return self.predictor.predict(points, labels)
+
+    def batch_bytes(self, height: int, width: int) -> int:
+        return self.predictor.batch_bytes(height, width)
 
 
 class ImageModels:

@@ -31,16 +31,19 @@ class ObjectSam:
     def set_image(self, rgb):
         pass
 
+    def batch_bytes(self, height, width):
+        return 3 * height * width
+
     def predict(self, points, labels):
+        """All prompts in one batch (indices, (P, 3, H, W) masks, (P, 3) scores)."""
         masks = []
         for prompt in points:
             x, y = np.round(prompt[0]).astype(int)
             obj = self.objects[y, x]
             mask = (self.objects == obj) if obj > 0 else np.zeros(self.objects.shape, bool)
             masks.append(np.stack([mask, mask, mask]))
-        return np.array(masks, bool).reshape(len(points), 3, *self.objects.shape), np.tile(
-            np.array([0.5, 0.9, 0.7], np.float32), (len(points), 1)
-        )
+        masks = np.array(masks, bool).reshape(len(points), 3, *self.objects.shape)
+        yield list(range(len(points))), masks, np.tile(np.array([0.5, 0.9, 0.7], np.float32), (len(points), 1))
 
 
 @dataclasses.dataclass

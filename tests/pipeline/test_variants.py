@@ -89,5 +89,6 @@ def test_embedded_once_embeds_again_only_for_another_image():
     once.set_image(other)
     once.set_image(first)
     assert sam.embed_count == 3
-    masks, scores = once.predict([np.array([[2.0, 2.0]], np.float32)], [np.array([1], np.int32)])
-    assert masks.shape == (1, 3, 8, 8) and scores.shape == (1, 3)
+    [(indices, masks, scores)] = once.predict([np.array([[2.0, 2.0]], np.float32)], [np.array([1], np.int32)])
+    assert indices == [0] and masks.shape == (1, 3, 8, 8) and scores.shape == (1, 3)
+    assert once.batch_bytes(8, 8) == sam.batch_bytes(8, 8)
