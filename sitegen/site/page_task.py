@@ -47,13 +47,18 @@ def _environment():
 
 
 def rendered_figures(result: PipelineResult, site: SiteInfo, cache: ResultCache, key: str, per_class_details: bool):
-    """``(steps, class_details)`` of one result: from the figure cache, else drawn and cached."""
+    """``(steps, class_details)`` of one result: from the figure cache, else drawn and cached.
+
+    The per-class details are those of the classes the image needs (``shown_classes``: every
+    class of a vocabulary of up to 24).
+    """
     from sitegen.figures import render_class_details, render_steps
+    from sitegen.figures.shown_classes import shown_classes
 
     figures = cache.get_figures(key)
     if figures is None:
         details = (
-            [render_class_details(result, site.palette, c.index) for c in result.vocabulary.classes]
+            [render_class_details(result, site.palette, c) for c in shown_classes(result).indices]
             if per_class_details
             else None
         )

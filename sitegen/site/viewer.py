@@ -95,6 +95,7 @@ def step_viewer(
         step_records.append(record)
 
     details_records = []
+    found = {result.candidates.prompts[p].class_index for p in result.overlap.kept}  # classes with a page
     for details in class_details or []:
         i = details.class_index
         name = site.vocabulary.classes[i].name
@@ -109,7 +110,7 @@ def step_viewer(
         figures.update(placed)
         files.update(asset_files)
         record = {
-            "cls": class_link(site, i, page if link_classes else None),
+            "cls": class_link(site, i, page if link_classes else None, i in found),
             "png": None,
             "alt": f"Per-class details of {name} in {result.image.name}",
             "figures": list(placed),
@@ -126,10 +127,17 @@ def step_viewer(
     funnel = funnel_section(funnels, site, page if link_classes else None, "", "funnel", "Funnel: what survives each stage")
     figures_path = _join(folder, "figures.js")
     files[figures_path] = figures_script(figures)
+    classes = len(site.vocabulary)
     context = {
         "steps": step_records,
         "class_details": details_records,
         "funnel": funnel,
+        "class_details_note": (
+            f"Details of {len(details_records)} of the {classes} classes: those present in the SCLIP argmax "
+            "and the nearest misses (step 5 names them)."
+            if class_details and len(details_records) < classes
+            else ""
+        ),
         "figures_script": relative_href(page, figures_path),
     }
     return files, context
