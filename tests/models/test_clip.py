@@ -164,9 +164,8 @@ def _reference_text(model, tokenizer, queries, templates) -> np.ndarray:
     return torch.stack(rows).numpy()
 
 
-def test_truncated_text_encoding_equals_encode_text(dense_clip):
-    queries = ["cat", "a very long query about a rusty red bicycle leaning on a wall", "person"]
-    templates = get_prompt_templates("top7")
+def _encoded_with_lengths(dense_clip, queries, templates):
+    """(embeddings, open_clip's own embeddings, token length of each text-tower call)."""
     lengths = []
     text_tower = dense_clip.model.transformer
     hook = text_tower.register_forward_pre_hook(lambda module, args: lengths.append(args[0].shape[1]))
@@ -176,6 +175,13 @@ def test_truncated_text_encoding_equals_encode_text(dense_clip):
         hook.remove()
     with torch.inference_mode():
         expected = _reference_text(dense_clip.model, dense_clip.tokenizer, queries, templates)
+    return embeddings, expected, lengths
+
+
+def test_truncated_text_encoding_equals_encode_text(dense_clip):
+    queries = ["cat", "a very long query about a rusty red bicycle leaning on a wall", "person"]
+    templates = get_prompt_templates("top7")
+    embeddings, expected, lengths = _encoded_with_lengths(dense_clip, queries, templates)
     assert embeddings.shape == (3, dense_clip.model.visual.output_dim) and embeddings.dtype == np.float32
     assert np.abs(embeddings - expected).max() < 1e-5
     assert np.allclose(np.linalg.norm(embeddings, axis=1), 1.0, atol=1e-6)
@@ -190,14 +196,7 @@ def test_text_batches_group_prompts_by_length_and_keep_query_order(dense_clip, m
     queries = ["a very long query about a rusty red bicycle leaning on a wall", "cat", "traffic light", "sky"]
     templates = get_prompt_templates("top7")
     monkeypatch.setattr(clip, "TEXT_BATCH_SIZE", 5)
-    lengths = []
-    hook = dense_clip.model.transformer.register_forward_pre_hook(lambda m, args: lengths.append(args[0].shape[1]))
-    try:
-        embeddings = dense_clip.encode_queries(queries, templates)
-    finally:
-        hook.remove()
-    with torch.inference_mode():
-        expected = _reference_text(dense_clip.model, dense_clip.tokenizer, queries, templates)
+    embeddings, expected, lengths = _encoded_with_lengths(dense_clip, queries, templates)
     assert np.abs(embeddings - expected).max() < 1e-5
     # 28 prompts in 6 batches, shortest first, each cut at its own longest prompt.
     prompt_lengths = sorted(
