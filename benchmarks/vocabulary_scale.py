@@ -63,7 +63,7 @@ def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def vocabulary_rows(work: Path, options: PipelineOptions, models: ModelOptions) -> list[str]:
+def vocabulary_rows(work: Path, options: PipelineOptions, models: ModelOptions) -> tuple[list[str], str]:
     photos = work / "photos"
     make_photos(photos)
     lazy = LazyModels(models)
@@ -94,13 +94,42 @@ def vocabulary_rows(work: Path, options: PipelineOptions, models: ModelOptions) 
         )
         print(row, flush=True)
         rows.append(row)
-    return rows
+    return rows, text_batching_row(lazy)
 
 
 def options_templates() -> tuple[str, ...]:
     from sitegen.models.prompt_templates import get_prompt_templates
 
     return get_prompt_templates("imagenet80")
+
+
+def text_batching_row(lazy: LazyModels) -> str:
+    """COCO-Stuff's 171 x 80 prompts: length-sorted batches (sitegen) against batches in query order."""
+    import torch
+
+    from sitegen.models import clip as clip_module
+
+    clip = lazy.clip
+    queries = read_vocabulary_file(EXAMPLES / "vocab_cocostuff.txt").queries
+    templates = options_templates()
+    start = time.perf_counter()
+    clip.encode_queries(queries, templates)
+    ours = time.perf_counter() - start
+    prompts = [t.format(q) for q in queries for t in templates]
+    tokens = clip.tokenizer(prompts)
+    size = clip_module.TEXT_BATCH_SIZE
+    start = time.perf_counter()
+    with torch.inference_mode():
+        for begin in range(0, len(prompts), size):
+            clip._encode_tokens(tokens[begin : begin + size])
+    in_order = time.perf_counter() - start
+    lengths = tokens.argmax(dim=-1) + 1
+    padded_sorted = sum(int(lengths.sort().values[b : b + size].max()) * len(lengths[b : b + size]) for b in range(0, len(prompts), size))
+    padded_order = sum(int(lengths[b : b + size].max()) * len(lengths[b : b + size]) for b in range(0, len(prompts), size))
+    return (
+        f"| {len(prompts):,} | {ours:.1f} | {in_order:.1f} | {padded_sorted:,} | {padded_order:,} | "
+        f"{len(prompts) * 77:,} |"
+    )
 
 
 def huge_row() -> str:
@@ -128,11 +157,15 @@ def main() -> None:
     options = PipelineOptions(min_confidence=args.min_confidence)
     models = ModelOptions(random_weights=True, device="cpu")
     with tempfile.TemporaryDirectory() as work:
-        rows = vocabulary_rows(Path(work), options, models)
+        rows, batching = vocabulary_rows(Path(work), options, models)
     print("\n| vocabulary | classes | text prompts (first build) | text s | text s, second build | s per image "
           "| MB per image | step 4 PNG MB (largest) | class pages MB |")
     print("|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
+    print("\n| text prompts | s, length-sorted batches | s, batches in query order | tokens encoded, sorted "
+          "| tokens, query order | tokens at 77 each |")
+    print("|---|---|---|---|---|---|")
+    print(batching)
     if not args.skip_huge:
         print("\n| image | classes | prompts | pipeline + figures + pages s | child s (with model loading) | peak RSS GiB |")
         print("|---|---|---|---|---|---|")
