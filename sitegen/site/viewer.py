@@ -95,7 +95,6 @@ def step_viewer(
         step_records.append(record)
 
     details_records = []
-    found = {result.candidates.prompts[p].class_index for p in result.overlap.kept}  # classes with a page
     for details in class_details or []:
         i = details.class_index
         name = site.vocabulary.classes[i].name
@@ -110,7 +109,7 @@ def step_viewer(
         figures.update(placed)
         files.update(asset_files)
         record = {
-            "cls": class_link(site, i, page if link_classes else None, i in found),
+            "cls": class_link(site, i, page if link_classes else None),
             "png": None,
             "alt": f"Per-class details of {name} in {result.image.name}",
             "figures": list(placed),

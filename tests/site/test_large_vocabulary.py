@@ -35,7 +35,7 @@ def site(tmp_path_factory) -> Path:
         "build", str(root / "images"), "--vocab-file", str(EXAMPLES / "vocab_ade20k.txt"),
         "--out", str(root / "site"), "--cache-dir", str(root / "cache"), "--random-weights",
         "--prompt-templates", "single", "--min-confidence", "0", "--min-region-size", "300",
-        "--per-class-details", "--quiet",
+        "--per-class-details", "--paper-figures", "--quiet",
     ])
     assert result.exit_code == 0, result.output
     return root / "site"
