@@ -85,12 +85,15 @@ def vocabulary_rows(work: Path, options: PipelineOptions, models: ModelOptions) 
         del lazy.clip.encode_queries
         folders = [out / "images" / slug for slug in unique_slugs(list(PHOTOS))]
         sizes = [folder_bytes(folder) for folder in folders]
-        step04 = max((folder / "steps" / "04_similarity.png").stat().st_size for folder in folders)
+        per_class = max(
+            sum(p.stat().st_size for prefix in ("similarity_", "confidence_") for p in (folder / "assets").glob(prefix + "*"))
+            for folder in folders
+        )
         per_image = (total - text_seconds) / len(PHOTOS)
         row = (
             f"| {label} | {len(vocabulary)} | {text_queries} x {len(options_templates())} | {text_seconds:.1f} | "
             f"{timer.seconds:.1f} ({timer.queries} queries) | {per_image:.1f} | {sum(sizes) / len(sizes) / 1e6:.2f} | "
-            f"{step04 / 1e6:.2f} | {folder_bytes(out / 'classes') / 1e6:.2f} ({len(list((out / 'classes').glob('*.html')))} pages) |"
+            f"{per_class / 1e6:.2f} | {folder_bytes(out / 'classes') / 1e6:.2f} ({len(list((out / 'classes').glob('*.html')))} pages) |"
         )
         print(row, flush=True)
         rows.append(row)
@@ -159,7 +162,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as work:
         rows, batching = vocabulary_rows(Path(work), options, models)
     print("\n| vocabulary | classes | text prompts (first build) | text s | text s, second build | s per image "
-          "| MB per image | step 4 PNG MB (largest) | class pages MB |")
+          "| MB per image | step 4 and 5 class maps MB (largest) | class pages MB |")
     print("|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     print("\n| text prompts | s, length-sorted batches | s, batches in query order | tokens encoded, sorted "
