@@ -212,15 +212,20 @@ def main() -> None:
     parser.add_argument("--page-limit", type=int, default=1449, help="write image pages up to this many images")
     parser.add_argument("--jobs-images", type=int, default=100, help="images of the --jobs 1 / 2 comparison (0: skip)")
     parser.add_argument("--work", type=Path, help="working folder (default: a temporary one, removed)")
+    parser.add_argument(
+        "--vocabularies", nargs="+", choices=["examples", "voc"], default=["examples", "voc"],
+        help="vocabularies of the real builds; the last one is reused at scale",
+    )
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="site-scale-"))
     cache = work / "cache"
     try:
         sources = voc_sized_examples(work / "voc")
-        vocabularies = {
-            "examples (8 classes)": read_vocabulary_file(ROOT / "examples" / "vocab.txt"),
-            "VOC (21 classes)": vocabulary_from_names(VOC_CLASSES),
+        known = {
+            "examples": ("examples (8 classes)", lambda: read_vocabulary_file(ROOT / "examples" / "vocab.txt")),
+            "voc": ("VOC (21 classes)", lambda: vocabulary_from_names(VOC_CLASSES)),
         }
+        vocabularies = {known[key][0]: known[key][1]() for key in args.vocabularies}
         print(f"| vocabulary | MB per image (plotly.min.js aside) | of which figures.js | assets | data | 1,449 images |")
         print("|---|---|---|---|---|---|")
         for label, vocabulary in vocabularies.items():
@@ -234,12 +239,13 @@ def main() -> None:
                 f"{part('images/*/assets/*') / 1e6:.3f} | {part('images/*/data/*') / 1e6:.3f} | "
                 f"{(1449 * per_image + shared) / 1e9:.2f} GB |"
             )
-        vocabulary = vocabularies["VOC (21 classes)"]
+        last = list(vocabularies)[-1]
+        vocabulary = vocabularies[last]
         rendered = cached_results(sources, vocabulary, cache)
 
         print("\n| images | image pages written | s per image page | site-wide pages s | per image | index.html | gallery.js |")
         print("|---|---|---|---|---|---|---|")
-        sites = {"4": work / "site-4-VOC"}
+        sites = {"4": work / f"site-4-{last.split()[0]}"}
         for count in args.counts:
             row = write_pages(rendered, vocabulary, count, work / f"pages-{count}", args.page_limit)
             sites[f"{count:,}"] = work / f"pages-{count}"
