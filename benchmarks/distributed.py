@@ -37,10 +37,17 @@ from sitegen.site.build import build_site  # noqa: E402
 
 IMAGES = ROOT / "examples" / "images"
 VOCAB = ROOT / "examples" / "vocab.txt"
-#: The README's command for a build without weights.
+#: The README's command for a build without weights (``main`` may lighten the CLIP side).
 OPTIONS = PipelineOptions(min_confidence=0.1)
 MODELS = ModelOptions(random_weights=True)
 FLAGS = ["--random-weights", "--min-confidence", "0.1", "--quiet"]
+
+
+def configure(short_side: int, prompt_templates: str) -> None:
+    """Set the CLIP side's options of every configuration (in-process builds and shard commands)."""
+    global OPTIONS
+    OPTIONS = PipelineOptions(min_confidence=0.1, short_side=short_side, prompt_templates=prompt_templates)
+    FLAGS.extend(["--short-side", str(short_side), "--prompt-templates", prompt_templates])
 
 
 def local_build(work: Path) -> float:
@@ -86,13 +93,24 @@ def site_files(site: Path) -> dict[str, bytes]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cpus", type=int, default=os.cpu_count(), help="CPUs of the Ray cluster")
+    parser.add_argument("--short-side", type=int, default=336, help="as the build flag (smaller: lighter CLIP work)")
+    parser.add_argument("--prompt-templates", default="imagenet80", help="as the build flag (top7: lighter text work)")
     args = parser.parse_args()
+    configure(args.short_side, args.prompt_templates)
     count = len(list(IMAGES.iterdir()))
+    print(f"{count} images, {os.cpu_count()} CPUs, --short-side {args.short_side} --prompt-templates {args.prompt_templates}")
+    print("| configuration | who computes | seconds | images/s | vs local | load average |")
+    print("|---|---|---|---|---|---|", flush=True)
+    base = None
+
+    def row(name: str, who: str, seconds: float) -> None:
+        nonlocal base
+        base = base or seconds
+        print(f"| {name} | {who} | {seconds:.1f} | {count / seconds:.3f} | {base / seconds:.2f}x | {os.getloadavg()[0]:.1f} |", flush=True)
+
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        rows = [("local", "1 process", local_build(work))]
-        computed, assembly = sharded_build(work, 2)
-        rows.append(("2 shards", "2 processes + assembly", computed + assembly))
+        row("local", "1 process", local_build(work))
 
         import ray
 
@@ -100,20 +118,16 @@ def main() -> None:
         ray.init(num_cpus=args.cpus, include_dashboard=False, logging_level="ERROR")
         cluster_start = time.perf_counter() - start
         for workers in (1, 2):
-            rows.append((f"ray {workers}", f"{workers} worker{'s' if workers > 1 else ''}", ray_build(work, workers)))
+            row(f"ray {workers}", f"{workers} worker{'s' if workers > 1 else ''}", ray_build(work, workers))
         ray.shutdown()
+        computed, assembly = sharded_build(work, 2)
+        row("2 shards", "2 processes + assembly", computed + assembly)
         reference = site_files(work / "local")
         differing = {
             name: sorted(path for path in set(reference) | set(files) if reference.get(path) != files.get(path))
             for name, files in (("2 shards", site_files(work / "shards")), *((f"ray {n}", site_files(work / f"ray{n}")) for n in (1, 2)))
         }
 
-    base = rows[0][2]
-    print(f"{count} images, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end\n")
-    print("| configuration | who computes | seconds | images/s | vs local |")
-    print("|---|---|---|---|---|")
-    for name, who, seconds in rows:
-        print(f"| {name} | {who} | {seconds:.1f} | {count / seconds:.3f} | {base / seconds:.2f}x |")
     print(f"\n2 shards: {computed:.1f} s until both finished, then {assembly:.1f} s of assembly (no model)")
     print(f"Ray cluster start (once, not in the rows): {cluster_start:.1f} s")
     for name, paths in differing.items():
