@@ -23,6 +23,7 @@ already back are in the cache, so the next build resumes from there.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import socket
@@ -147,7 +148,15 @@ class ImageWorker:
         return self.models.clip.encode_queries(queries, prompt_templates), self.models.counters()
 
     def compute(self, task: ImageTask, job: ImageJob) -> tuple[Any, dict]:
-        return compute_image(task, job, self.models), self.models.counters()
+        return compute_image(_writable(task), job, self.models), self.models.counters()
+
+
+def _writable(task: ImageTask) -> ImageTask:
+    """The task with its own copies of the arrays torch reads (Ray hands them over read-only,
+    and torch warns about every read-only array it wraps)."""
+    image = dataclasses.replace(task.image, rgb=np.array(task.image.rgb))
+    text = None if task.text_embeddings is None else np.array(task.text_embeddings)
+    return dataclasses.replace(task, image=image, text_embeddings=text)
 
 
 @dataclass(eq=False)
