@@ -29,7 +29,7 @@ import os
 import socket
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,7 +155,11 @@ def _writable(task: ImageTask) -> ImageTask:
     """The task with its own copies of the arrays torch reads (Ray hands them over read-only,
     and torch warns about every read-only array it wraps)."""
     image = dataclasses.replace(task.image, rgb=np.array(task.image.rgb))
-    text = None if task.text_embeddings is None else np.array(task.text_embeddings)
+    text = task.text_embeddings
+    if isinstance(text, np.ndarray):
+        text = np.array(text)
+    elif isinstance(text, Mapping):  # a VariantsTask's: prompt-templates name -> (Q, D) array
+        text = {name: np.array(value) for name, value in text.items()}
     return dataclasses.replace(task, image=image, text_embeddings=text)
 
 
