@@ -38,15 +38,26 @@ class BuildState(Protocol):
     site: SiteInfo
     summaries: list[ImageSummary]
     warnings: list[str]
+    written: int
+
+
+class RunCounts(Protocol):
+    """What the model side of a build did (``sitegen.site.image_results.ImageResults``)."""
+
     log: list[str]
     stage_seconds: dict[str, float]
     built: int
     cached: int
-    written: int
 
 
 def build_log(
-    builder: BuildState, failures: list[Failure], displaced: list[str], counters: dict, started: datetime, seconds: float
+    builder: BuildState,
+    results: RunCounts,
+    failures: list[Failure],
+    displaced: list[str],
+    counters: dict,
+    started: datetime,
+    seconds: float,
 ) -> str:
     """``build-log.txt``: what the site holds, then (after ``RUN_SECTION``) what this run did.
 
@@ -65,14 +76,14 @@ def build_log(
         *(f"  {w}" for w in builder.warnings),
         "",
         RUN_SECTION,
-        f"  built {builder.built}, from the cache {builder.cached}, failed {len(failures)} in {seconds:.1f} s",
+        f"  built {results.built}, from the cache {results.cached}, failed {len(failures)} in {seconds:.1f} s",
         f"  models loaded {counters['model_loads']}, CLIP window forwards {counters['clip_forwards']}, "
         f"SAM image embeddings {counters['sam_embeds']}",
         f"  files written {builder.written} (files already up to date are left alone)",
         *(f"  {note}" for note in displaced),
-        *builder.log,
+        *results.log,
         "seconds per stage, images built in this run",
-        *(f"  {stage}: {total:.2f}" for stage, total in builder.stage_seconds.items()),
+        *(f"  {stage}: {total:.2f}" for stage, total in results.stage_seconds.items()),
     ]
     return "\n".join(lines) + "\n"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-import sitegen.site.build as build_module
+import sitegen.site.site_builder as site_builder
 from sitegen.site.check import check_site
 from tests.site.build_support import build, comparable, snapshot, write_good_images
 
@@ -39,14 +39,14 @@ def links(html: bytes) -> list[str]:
 
 def test_an_image_whose_pages_fail_is_linked_past_by_its_neighbours(tmp_path, monkeypatch):
     """img1's figures fail after img0's page already linked to it: img0 and img2 are rendered again."""
-    real = build_module.render_pages
+    real = site_builder.render_pages
 
     def failing(task):
         if task.summary.name == "img1.png":
             raise RuntimeError("figure drawing broke")
         return real(task)
 
-    monkeypatch.setattr(build_module, "render_pages", failing)
+    monkeypatch.setattr(site_builder, "render_pages", failing)
     report, _ = build(four_images(tmp_path), tmp_path / "site", tmp_path / "cache", jobs=1)
     assert [f.name for f in report.failed] == ["img1.png"]
     assert "figure drawing broke" in report.failed[0].reason
