@@ -142,7 +142,7 @@ def read_vocabulary(vocabulary: Optional[list[str]], vocab_file: Optional[Path])
     from sitegen.pipeline.vocabulary import read_vocabulary_file, vocabulary_from_names
 
     if bool(vocabulary) == bool(vocab_file):
-        raise click.UsageError("give the classes with exactly one of --vocabulary or --vocab-file")
+        raise OptionsError("give the classes with exactly one of --vocabulary or --vocab-file")
     return read_vocabulary_file(vocab_file) if vocab_file else vocabulary_from_names(vocabulary)
 
 

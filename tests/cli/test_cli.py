@@ -104,3 +104,13 @@ def test_a_bad_image_is_one_line_naming_it_and_no_output_folder_appears(tmp_path
     message = result.output.strip()
     assert message.startswith(f"error: {truncated}: cannot decode the image") and "\n" not in message
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("vocabulary", [[], ["--vocabulary", "cup", "--vocab-file", str(EXAMPLES / "vocab.txt")]])
+def test_neither_or_both_vocabulary_flags_are_one_line_before_any_work(tmp_path, vocabulary):
+    result = invoke("build", EXAMPLES / "images", "--out", tmp_path / "site", *vocabulary)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "error: give the classes with exactly one of --vocabulary or --vocab-file"
+    ]
+    assert not (tmp_path / "site").exists()
