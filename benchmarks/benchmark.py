@@ -162,7 +162,7 @@ def median_run(runs: list[dict]) -> dict:
 
 def write_image_pages(result, steps, site_dir: Path) -> dict[str, bytes]:
     """The image page and its assets, written to disk the way a build writes them."""
-    from sitegen.site.image_page import image_files
+    from sitegen.site.image_page import image_assets, image_files
     from sitegen.site.summaries import SiteInfo, summarize_image
     from sitegen.site.render import make_environment
     from sitegen.site.slugs import unique_slugs
@@ -170,7 +170,9 @@ def write_image_pages(result, steps, site_dir: Path) -> dict[str, bytes]:
     site = SiteInfo.create("benchmark", result.vocabulary, result.options, result.models)
     slug = unique_slugs([result.image.name])[0]
     summary = summarize_image(result, slug, site)
-    files = image_files(result, steps, summary, None, None, site, _environment(make_environment))
+    files = image_files(
+        result, steps, summary, None, None, site, _environment(make_environment), image_assets(result, summary, site)
+    )
     for path, data in files.items():
         target = site_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)

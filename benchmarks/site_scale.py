@@ -118,7 +118,7 @@ def write_pages(rendered: list, vocabulary, count: int, out: Path, page_limit: i
     Returns seconds for the image pages (up to ``page_limit`` images), seconds for the site-wide
     files (index, gallery.js, class pages, over all ``count`` images) and the index's bytes.
     """
-    from sitegen.site.image_page import image_files
+    from sitegen.site.image_page import image_assets, image_files
     from sitegen.site.index_page import site_files
     from sitegen.site.output import OutputFolder
     from sitegen.site.render import make_environment
@@ -142,7 +142,8 @@ def write_pages(rendered: list, vocabulary, count: int, out: Path, page_limit: i
             result, steps = results[k]
             previous = summaries[k - 1] if k else None
             following = summaries[k + 1] if k + 1 < count else None
-            files = image_files(result, steps, summaries[k], previous, following, site, env)
+            assets = image_assets(result, summaries[k], site)
+            files = image_files(result, steps, summaries[k], previous, following, site, env, assets)
             for relpath in sorted(files):
                 folder.write(relpath, files[relpath])
         image_seconds = time.perf_counter() - start
@@ -226,7 +227,7 @@ def main() -> None:
             "voc": ("VOC (21 classes)", lambda: vocabulary_from_names(VOC_CLASSES)),
         }
         vocabularies = {known[key][0]: known[key][1]() for key in args.vocabularies}
-        print(f"| vocabulary | MB per image (plotly.min.js aside) | of which figures.js | assets | data | 1,449 images |")
+        print("| vocabulary | MB per image (plotly.min.js aside) | of which figures.js | assets | data | 1,449 images |")
         print("|---|---|---|---|---|---|")
         for label, vocabulary in vocabularies.items():
             out = work / f"site-4-{label.split()[0]}"

@@ -22,6 +22,29 @@ def _neighbour(summary: ImageSummary | None, page: str) -> dict | None:
     return None if summary is None else {"name": summary.name, "href": relative_href(page, summary.page)}
 
 
+def image_assets(result: PipelineResult, summary: ImageSummary, site: SiteInfo) -> dict[str, bytes]:
+    """The files of an image that its page only links to: thumbnails and data downloads.
+
+    Made by the builder (``sitegen.site.page_task``) and handed to ``image_files``, which adds
+    ``statistics.json`` (it holds the page's evaluation) and the pages themselves.
+    """
+    from sitegen.figures import render_class_thumbnails, render_photo_thumbnail, render_thumbnail
+    from sitegen.pipeline.data_files import compact_probabilities_npz, prompts_record, to_json_bytes
+
+    folder = image_folder(summary.slug)
+    files = {summary.thumbnail: render_thumbnail(result, site.palette)}
+    if any(cls.found for cls in summary.classes):
+        files[summary.photo_thumbnail] = render_photo_thumbnail(result)
+    for cls in summary.classes:
+        if cls.found:
+            thumbnails = render_class_thumbnails(result, site.palette, cls.index)
+            files[cls.confidence_thumbnail] = thumbnails["confidence"]
+            files[cls.mask_thumbnail] = thumbnails["mask"]
+    files[f"{folder}/data/probabilities.npz"] = compact_probabilities_npz(result)
+    files[f"{folder}/data/prompts.json"] = to_json_bytes(prompts_record(result))
+    return files
+
+
 def image_files(
     result: PipelineResult,
     steps: list[RenderedStep],
@@ -30,37 +53,26 @@ def image_files(
     next: ImageSummary | None,
     site: SiteInfo,
     env: jinja2.Environment,
+    assets: dict[str, bytes],
     class_details: list[ClassDetails] | None = None,
     evaluation: tuple[EvaluatedImage | None, str | None] | None = None,
     variants: dict[str, str] | None = None,
     comparison: str | None = None,
 ) -> dict[str, bytes]:
-    """Every file of one image: its viewer page, figures, thumbnails and data downloads.
+    """Every file of one image: its viewer page, figures, and the ``assets`` it links to.
 
+    ``assets`` are ``image_assets``'s files (thumbnails, ``probabilities.npz``, ``prompts.json``).
     ``evaluation`` is given with ground truth: ``(EvaluatedImage, None)``, or ``(None, reason)``
     when the image's ground truth was unusable. In a build with several variants, ``variants``
     maps each variant's name to its page of this image and ``comparison`` is the page comparing
     them; the page links to all of them.
     """
-    from sitegen.figures import render_class_thumbnails, render_photo_thumbnail, render_thumbnail
-    from sitegen.pipeline.data_files import (
-        compact_probabilities_npz,
-        prompts_record,
-        statistics,
-        to_json_bytes,
-    )
+    from sitegen.pipeline.data_files import statistics, to_json_bytes
 
     page = summary.page
     folder = image_folder(summary.slug)
     files, viewer = step_viewer(result, steps, class_details, site, folder, page, link_classes=True)
-    files[summary.thumbnail] = render_thumbnail(result, site.palette)
-    if any(cls.found for cls in summary.classes):
-        files[summary.photo_thumbnail] = render_photo_thumbnail(result)
-    for cls in summary.classes:
-        if cls.found:
-            thumbnails = render_class_thumbnails(result, site.palette, cls.index)
-            files[cls.confidence_thumbnail] = thumbnails["confidence"]
-            files[cls.mask_thumbnail] = thumbnails["mask"]
+    files.update(assets)
 
     stats = statistics(result)
     evaluation_context = None
@@ -69,16 +81,11 @@ def image_files(
             *evaluation, site.vocabulary.names, folder, lambda target: relative_href(page, target)
         )
         files.update(extra)
-    data_files = {
-        "probabilities.npz": compact_probabilities_npz(result),
-        "prompts.json": to_json_bytes(prompts_record(result)),
-        "statistics.json": to_json_bytes(stats),
-    }
+    files[f"{folder}/data/statistics.json"] = to_json_bytes(stats)
     downloads = []
-    for name, data in data_files.items():
+    for name in ("probabilities.npz", "prompts.json", "statistics.json"):
         path = f"{folder}/data/{name}"
-        files[path] = data
-        downloads.append(download_link(name, relative_href(page, path), len(data)))
+        downloads.append(download_link(name, relative_href(page, path), len(files[path])))
 
     context = {
         **result_context(result, stats, site, page, link_classes=True),

@@ -69,10 +69,11 @@ def rendered_figures(result: PipelineResult, site: SiteInfo, cache: ResultCache,
 
 def render_pages(task: PageTask) -> dict[str, bytes]:
     """Every file of one image (path relative to the site root -> bytes)."""
-    from sitegen.site.image_page import image_files
+    from sitegen.site.image_page import image_assets, image_files
 
     steps, class_details = rendered_figures(task.result, task.site, task.cache, task.figures_key, task.per_class_details)
+    assets = image_assets(task.result, task.summary, task.site)
     return image_files(
-        task.result, steps, task.summary, task.previous, task.next, task.site, _environment(), class_details,
+        task.result, steps, task.summary, task.previous, task.next, task.site, _environment(), assets, class_details,
         evaluation=task.evaluation, variants=dict(task.variants), comparison=task.comparison,
     )

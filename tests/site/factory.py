@@ -87,7 +87,7 @@ def found_classes(result: PipelineResult) -> list[int]:
 def build_site(results: list[PipelineResult], site, env, details_for_first: bool = True) -> dict[str, bytes]:
     """Every file of a site, made as the build loop makes them (slugs, summaries, pages)."""
     from sitegen.figures import render_class_details, render_steps
-    from sitegen.site.image_page import image_files
+    from sitegen.site.image_page import image_assets, image_files
     from sitegen.site.index_page import site_files
     from sitegen.site.summaries import Failure, summarize_image
     from sitegen.site.slugs import unique_slugs
@@ -108,6 +108,7 @@ def build_site(results: list[PipelineResult], site, env, details_for_first: bool
                 summaries[i + 1] if i + 1 < len(summaries) else None,
                 site,
                 env,
+                image_assets(result, summaries[i], site),
                 details,
             )
         )

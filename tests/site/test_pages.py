@@ -16,7 +16,7 @@ from PIL import Image
 from sitegen.errors import SitegenError
 from sitegen.site.assets import static_files
 from sitegen.site.figures_bundle import figures_script
-from sitegen.site.image_page import image_files
+from sitegen.site.image_page import image_assets, image_files
 from sitegen.site.page_context import RANDOM_WEIGHTS_WARNING, file_size_text
 from sitegen.site.render import script_json
 from sitegen.site.slugs import MAX_SLUG_LENGTH, WINDOWS_RESERVED, slugify, unique_slugs
@@ -345,7 +345,7 @@ def test_assets_are_shared_when_equal_and_kept_apart_when_not(results, site_info
         figure = {"data": [], "layout": {"images": [{"source": f"asset:{name}", "x": 0, "y": 0}]}}
         steps.append(dataclasses.replace(step, figure=figure, assets={name: data}))
     summary = summarize_image(result, "empty-png", site_info)
-    files = image_files(result, steps, summary, None, None, site_info, env)
+    files = image_files(result, steps, summary, None, None, site_info, env, image_assets(result, summary, site_info))
     assets = {path: data for path, data in files.items() if "/assets/" in path}
     assert sorted(assets.values()) == sorted([red, blue])
     figures = _figures(files["images/empty-png/figures.js"])
@@ -411,4 +411,4 @@ def test_a_figure_naming_an_asset_it_did_not_render_is_refused(results, site_inf
     steps[4] = dataclasses.replace(steps[4], figure=broken, assets={})
     summary = summarize_image(result, "empty-png", site_info)
     with pytest.raises(SitegenError, match="'missing'"):
-        image_files(result, steps, summary, None, None, site_info, env)
+        image_files(result, steps, summary, None, None, site_info, env, image_assets(result, summary, site_info))
