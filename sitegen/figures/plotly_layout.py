@@ -87,6 +87,51 @@ def figure_size(width: int, height: int, columns: int = 1, rows: int = 1, extra:
     }
 
 
+def linked_panels_layout(title: str, width: int, height: int, titles: list[str], columns: int) -> dict:
+    """The layout of a grid of image panels whose zoom and pan are linked, one per title.
+
+    Panels fill the grid row by row; axis suffixes are ``""``, ``"2"``, ... in that order. The
+    first panel keeps square pixels (``scaleanchor``); the others match its axes (Plotly ignores
+    a scaleanchor on a matching axis), so a zoom keeps the same centre and scale in every panel.
+    The caller adds ``images`` and traces.
+    """
+    rows = -(-len(titles) // columns)
+    gap = 0.04
+    axis = {"showgrid": False, "zeroline": False, "ticks": "outside", "constrain": "domain"}
+    layout: dict = {
+        "template": NO_TEMPLATE,
+        "font": FONT,
+        "title": {"text": title, "x": 0.01, "xanchor": "left"},
+        **figure_size(width, height, columns=columns, rows=rows),
+        "margin": {"l": 50, "r": 20, "t": 70, "b": 40},
+        "showlegend": False,
+        "hovermode": "closest",
+        "plot_bgcolor": "white",
+        "images": [],
+        "annotations": [],
+    }
+    for i, text in enumerate(titles):
+        suffix = "" if i == 0 else str(i + 1)
+        x0 = (i % columns) / columns
+        y1 = 1.0 - (i // columns) / rows
+        layout[f"xaxis{suffix}"] = {
+            **axis,
+            "domain": [x0, x0 + 1.0 / columns - gap],
+            "range": [0, width],
+            "anchor": f"y{suffix}",
+            **({"matches": "x"} if suffix else {}),
+        }
+        layout[f"yaxis{suffix}"] = {
+            **axis,
+            "domain": [max(0.0, y1 - 1.0 / rows + gap), y1 - gap],
+            "range": [height, 0],
+            "anchor": f"x{suffix}",
+            **({"matches": "y"} if suffix else {"scaleanchor": "x"}),
+        }
+        layout["annotations"].append(panel_title(text, suffix))
+    return layout
+
+
 def layout_image(
     name: str, width: int, height: int, *, axes: str = "", visible: bool = True, opacity: float = 1.0
 ) -> dict:

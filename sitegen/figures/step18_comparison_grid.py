@@ -17,7 +17,7 @@ from sitegen.figures.picture_assets import (
     photo_asset,
 )
 from sitegen.figures.plotly_json import figure_json, plotly_names
-from sitegen.figures.plotly_layout import FONT, NO_TEMPLATE, figure_size, layout_image, panel_title
+from sitegen.figures.plotly_layout import layout_image, linked_panels_layout
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.views import class_legend, class_overlay, panel_frame
 from sitegen.figures.wording import paragraphs, percent
@@ -65,44 +65,12 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict, dict[str, b
         "confidence": heatmap_asset(confidence, 0.0, 1.0),
         "final_layer": encode_indexed(class_layer(frame.sample(result.final.labels), palette)),
     }
-    suffixes = ("", "2", "3", "4")
-    images = [layout_image(PHOTO_ASSET, width, height, axes=a) for a in ("", "2", "4")]
-    images += [
+    layout = linked_panels_layout("Comparison (zoom one panel, all follow)", width, height, list(TITLES), columns=2)
+    layout["images"] = [layout_image(PHOTO_ASSET, width, height, axes=a) for a in ("", "2", "4")] + [
         layout_image("sclip_layer", width, height, axes="2"),
         layout_image("confidence", width, height, axes="3"),
         layout_image("final_layer", width, height, axes="4"),
     ]
-    axis = {"showgrid": False, "zeroline": False, "ticks": "outside", "constrain": "domain"}
-    layout: dict = {
-        "template": NO_TEMPLATE,
-        "font": FONT,
-        "title": {"text": "Comparison (zoom one panel, all follow)", "x": 0.01, "xanchor": "left"},
-        **figure_size(width, height, columns=2, rows=2),
-        "margin": {"l": 50, "r": 20, "t": 70, "b": 40},
-        "showlegend": False,
-        "hovermode": "closest",
-        "plot_bgcolor": "white",
-        "images": images,
-        "annotations": [],
-    }
-    for i, a in enumerate(suffixes):
-        column, row = i % 2, i // 2
-        layout[f"xaxis{a}"] = {
-            **axis,
-            "domain": [column * 0.52, column * 0.52 + 0.48],
-            "range": [0, width],
-            "anchor": f"y{a}",
-            **({"matches": "x"} if a else {}),
-        }
-        layout[f"yaxis{a}"] = {
-            **axis,
-            "domain": [0.53 - row * 0.53, 1.0 - row * 0.53],
-            "range": [height, 0],
-            "anchor": f"x{a}",
-            "scaleanchor": f"x{a}",
-            **({"matches": "y"} if a else {}),
-        }
-        layout["annotations"].append(panel_title(TITLES[i], a))
     grid = hover_grid(height, width, 3 * HOVER_SHARE)
     data = [
         [[names[s], p, names[f]] for s, p, f in zip(*rows)]
@@ -113,7 +81,7 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict, dict[str, b
         )
     ]
     text = "x %{x:.1f}, y %{y:.1f}<br>SCLIP: %{customdata[0]} (%{customdata[1]:.3f})<br>final: %{customdata[2]}"
-    traces = [hover_trace(grid, data, text, axes=a) for a in suffixes]
+    traces = [hover_trace(grid, data, text, axes=a) for a in ("", "2", "3", "4")]
     return figure_json({"data": traces, "layout": layout}), assets
 
 

@@ -12,7 +12,7 @@ from sitegen.figures.hover import hover_grid, hover_trace
 from sitegen.figures.palette import Palette
 from sitegen.figures.picture_assets import PHOTO_ASSET, encode_indexed, layer_frame, photo_asset
 from sitegen.figures.plotly_json import figure_json, plotly_names, plotly_text
-from sitegen.figures.plotly_layout import FONT, NO_TEMPLATE, figure_size, layout_image, panel_title
+from sitegen.figures.plotly_layout import FONT, NO_TEMPLATE, layout_image, linked_panels_layout
 from sitegen.figures.step18_comparison_grid import class_layer
 from sitegen.pipeline.funnel import STAGES, ClassFunnel
 from sitegen.records import PipelineResult
@@ -103,54 +103,22 @@ def plot_variant_maps(results: Mapping[str, PipelineResult], palette: Palette) -
     frame = layer_frame(height, width)
     assets = {PHOTO_ASSET: photo_asset(first.image.rgb)}
     columns = min(len(names), MAP_COLUMNS)
-    rows = -(-len(names) // columns)
-    axis = {"showgrid": False, "zeroline": False, "ticks": "outside", "constrain": "domain"}
-    layout: dict = {
-        "template": NO_TEMPLATE,
-        "font": FONT,
-        "title": {"text": "Final maps of every variant (zoom one, all follow)", "x": 0.01, "xanchor": "left"},
-        **figure_size(width, height, columns=columns, rows=rows),
-        "margin": {"l": 50, "r": 20, "t": 70, "b": 40},
-        "showlegend": False,
-        "hovermode": "closest",
-        "plot_bgcolor": "white",
-        "images": [],
-        "annotations": [],
-    }
+    layout = linked_panels_layout(
+        "Final maps of every variant (zoom one, all follow)", width, height, [plotly_text(n) for n in names], columns
+    )
     grid = hover_grid(height, width, len(names) * MAP_COLUMNS)
     samples = [grid.sample(results[name].final.labels).tolist() for name in names]
     data = [[[class_names[c] for c in cells] for cells in zip(*row)] for row in zip(*samples)]
     lines = "<br>".join(f"{name}: %{{customdata[{i}]}}" for i, name in enumerate(names))
     traces = []
-    gap = 0.04
     for i, name in enumerate(names):
         suffix = "" if i == 0 else str(i + 1)
-        column, row = i % columns, i // columns
         asset = f"final_{i}"
         assets[asset] = encode_indexed(class_layer(frame.sample(results[name].final.labels), palette))
         layout["images"] += [
             layout_image(PHOTO_ASSET, width, height, axes=suffix),
             layout_image(asset, width, height, axes=suffix),
         ]
-        x0 = column / columns
-        y1 = 1.0 - row / rows
-        layout[f"xaxis{suffix}"] = {
-            **axis,
-            "domain": [x0, x0 + 1.0 / columns - gap],
-            "range": [0, width],
-            "anchor": f"y{suffix}",
-            **({"matches": "x"} if suffix else {}),
-        }
-        layout[f"yaxis{suffix}"] = {
-            **axis,
-            "domain": [max(0.0, y1 - 1.0 / rows + gap), y1 - gap],
-            "range": [height, 0],
-            "anchor": f"x{suffix}",
-            # The first panel keeps square pixels; the others match its axes (Plotly ignores a
-            # scaleanchor on a matching axis), so a zoom keeps the same centre and scale in all.
-            **({"matches": "y"} if suffix else {"scaleanchor": "x"}),
-        }
-        layout["annotations"].append(panel_title(name, suffix))
         traces.append(hover_trace(grid, data, f"x %{{x:.1f}}, y %{{y:.1f}}<br>{lines}", axes=suffix))
     return figure_json({"data": traces, "layout": layout}), assets
 
