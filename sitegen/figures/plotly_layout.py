@@ -87,13 +87,15 @@ def figure_size(width: int, height: int, columns: int = 1, rows: int = 1, extra:
     }
 
 
-def linked_panels_layout(title: str, width: int, height: int, titles: list[str], columns: int) -> dict:
+def linked_panels_layout(
+    title: str, width: int, height: int, titles: list[str], columns: int, top_margin: int = 70
+) -> dict:
     """The layout of a grid of image panels whose zoom and pan are linked, one per title.
 
     Panels fill the grid row by row; axis suffixes are ``""``, ``"2"``, ... in that order. The
     first panel keeps square pixels (``scaleanchor``); the others match its axes (Plotly ignores
     a scaleanchor on a matching axis), so a zoom keeps the same centre and scale in every panel.
-    The caller adds ``images`` and traces.
+    The caller adds ``images`` and traces; ``top_margin`` leaves room for a menu above.
     """
     rows = -(-len(titles) // columns)
     gap = 0.04
@@ -103,7 +105,7 @@ def linked_panels_layout(title: str, width: int, height: int, titles: list[str],
         "font": FONT,
         "title": {"text": title, "x": 0.01, "xanchor": "left"},
         **figure_size(width, height, columns=columns, rows=rows),
-        "margin": {"l": 50, "r": 20, "t": 70, "b": 40},
+        "margin": {"l": 50, "r": 20, "t": top_margin, "b": 40},
         "showlegend": False,
         "hovermode": "closest",
         "plot_bgcolor": "white",

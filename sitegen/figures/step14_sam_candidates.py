@@ -10,7 +10,7 @@ from sitegen.figures.overlay import NEGATIVE_RED, POSITIVE_GREEN, Frame, backdro
 from sitegen.figures.palette import Palette
 from sitegen.figures.picture_assets import PHOTO_ASSET, photo_asset
 from sitegen.figures.plotly_json import figure_json, plotly_names, relayout, rounded
-from sitegen.figures.plotly_layout import FONT, NO_TEMPLATE, dropdown, figure_size, layout_image, panel_title
+from sitegen.figures.plotly_layout import dropdown, layout_image, linked_panels_layout
 from sitegen.figures.registry import RenderedStep, step_info
 from sitegen.figures.step11_positive_prompts import GREEN_HEX
 from sitegen.figures.step13_sam_prompting import RED_HEX
@@ -145,34 +145,8 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict | None, dict
         title = (
             f"SAM's 3 candidates for the {FIGURE_PROMPTS} most confident of {len(candidates.prompts)} prompts"
         )
-    axis = {"showgrid": False, "zeroline": False, "ticks": "outside", "constrain": "domain"}
-    layout: dict = {
-        "template": NO_TEMPLATE,
-        "font": FONT,
-        "title": {"text": title, "x": 0.01, "xanchor": "left"},
-        **figure_size(width, height, columns=3),
-        "margin": {"l": 40, "r": 20, "t": 90, "b": 40},
-        "showlegend": False,
-        "hovermode": "closest",
-        "plot_bgcolor": "white",
-        "images": [layout_image(PHOTO_ASSET, width, height, axes=a) for a in AXES],
-    }
-    for i, a in enumerate(AXES):
-        layout[f"xaxis{a}"] = {
-            **axis,
-            "domain": [i * 0.34, i * 0.34 + 0.32],
-            "range": [0, width],
-            **({"matches": "x"} if a else {}),
-        }
-        layout[f"yaxis{a}"] = {
-            **axis,
-            "anchor": f"x{a}",
-            "range": [height, 0],
-            "scaleanchor": f"x{a}",
-            **({"matches": "y"} if a else {}),
-        }
-        if a:
-            layout[f"xaxis{a}"]["anchor"] = f"y{a}"
+    layout = linked_panels_layout(title, width, height, [""] * len(AXES), columns=len(AXES), top_margin=90)
+    layout["images"] = [layout_image(PHOTO_ASSET, width, height, axes=a) for a in AXES]
 
     def view(prompt: SamPrompt) -> tuple[dict, dict]:
         box = crop_box(candidates.masks[prompt.index], prompt.points, (height, width))
@@ -221,7 +195,6 @@ def _figure(result: PipelineResult, palette: Palette) -> tuple[dict | None, dict
         }
         for a in AXES
     ]
-    layout["annotations"] = [panel_title("", a) for a in AXES]
     first_points, first_changes = views[0]
     data = [
         {
