@@ -323,6 +323,33 @@
     return element("tr", row[3] ? {} : { class: "missing" }, cells);
   }
 
+  /* One image's funnel row, and the sentence naming the stage that lost the class when it was missed. */
+  function funnelRows(row) {
+    var fragment = document.createDocumentFragment();
+    var cells = [element("th", { scope: "row" }, [element("a", { href: row.href }, [row.name])])].concat(
+      row.counts.map(function (count) {
+        return element("td", { class: "num" }, [formatInteger(count)]);
+      })
+    );
+    fragment.appendChild(element("tr", row.miss ? { class: "missing" } : {}, cells));
+    if (row.miss) {
+      fragment.appendChild(element("tr", { class: "miss" }, [
+        element("td", { colspan: String(row.counts.length + 1) }, [
+          row.miss + " ",
+          element("a", { href: row.miss_href }, ["Step " + row.miss_step + " of " + row.name])
+        ])
+      ]));
+    }
+    return fragment;
+  }
+
+  function setUpFunnelTables() {
+    toArray(document.querySelectorAll("tbody.funnel-rows")).forEach(function (body, k) {
+      var rows = JSON.parse(document.getElementById(body.getAttribute("data-rows")).textContent);
+      Pager(body, document.getElementById("funnel-pager-" + (k + 1)), Number(body.getAttribute("data-per-page")) || 100, funnelRows).show(rows);
+    });
+  }
+
   function setUpClassPage(source, data) {
     var rows = JSON.parse(source.textContent);
     var root = source.getAttribute("data-root") || "";
@@ -343,6 +370,7 @@
         return element("li", {}, [element("a", { href: root + fill(data.paths.page, image[1]) }, [image[0]])]);
       }).show(rows.missing);
     }
+    setUpFunnelTables();
     toArray(document.querySelectorAll(".list-more")).forEach(function (note) {
       note.hidden = true;
     });

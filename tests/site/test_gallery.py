@@ -94,7 +94,12 @@ def test_class_page_pages_its_table_and_its_lists(visit, many, site_info):
     root, summaries, files = many
     slug = site_info.class_slugs[0]
     html = scan(files[f"classes/{slug}.html"])
-    assert len([t for t in html.tags if t[0] == "tr"]) <= ROWS_PER_PAGE + 1  # the HTML holds one page
+    tables = len([t for t in html.tags if t[0] == "table"])
+    assert tables == 2  # the per-image table and the funnel per image
+    # The HTML holds one page of the per-image table (plus each table's header row) and no funnel
+    # row: those come from the page's data, a page at a time.
+    assert len([t for t in html.tags if t[0] == "tr"]) <= ROWS_PER_PAGE + tables
+    assert b'data-rows="funnel-rows-1"></tbody>' in files[f"classes/{slug}.html"]
     opened = visit(root, f"classes/{slug}.html")
     page = opened.page
     found = [s.name for s in summaries if s.classes[0].found]
@@ -103,6 +108,11 @@ def test_class_page_pages_its_table_and_its_lists(visit, many, site_info):
     assert rows() == (found + missing)[:ROWS_PER_PAGE]
     page.click("#table-pager [data-page='1']")
     assert rows() == (found + missing)[ROWS_PER_PAGE:]
+    funnel = lambda: page.evaluate("() => [...document.querySelectorAll('tbody.funnel-rows th a')].map(a => a.textContent)")  # noqa: E731
+    names = [s.name for s in summaries]
+    assert funnel() == names[:ROWS_PER_PAGE]
+    page.click("#funnel-pager-1 [data-page='1']")
+    assert funnel() == names[ROWS_PER_PAGE : 2 * ROWS_PER_PAGE]
     cards = page.evaluate("() => [...document.querySelectorAll('#found-images h3')].map(h => h.textContent)")
     assert cards == found[:CARDS_PER_PAGE]
     stacked = page.evaluate(
