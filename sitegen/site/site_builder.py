@@ -73,16 +73,13 @@ class SiteBuilder:
         from sitegen.site.render import make_environment
 
         self.results = results
-        self.vocabulary = results.vocabulary
-        self.models = results.models
-        self.cache = results.cache
         self.folder = folder
         self.per_class_details = flags["per_class_details"]
         self.pool = pool
         self.console = console
         self.quiet = quiet
         self.states = [
-            _VariantState(v, SiteInfo.create(title, self.vocabulary, v.options, self.models, paper_figures=flags["paper_figures"]))
+            _VariantState(v, SiteInfo.create(title, results.vocabulary, v.options, results.models, paper_figures=flags["paper_figures"]))
             for v in results.variants
         ]
         self.site = self.states[0].site
@@ -91,7 +88,7 @@ class SiteBuilder:
         self.failures: dict[str, Failure] = {}
         self.warnings: list[str] = []
         self.written = 0
-        self.evaluation = None if ground_truth is None else EvaluationTally(ground_truth, self.vocabulary.names)
+        self.evaluation = None if ground_truth is None else EvaluationTally(ground_truth, results.vocabulary.names)
 
     # --- One image ------------------------------------------------------------------------------
 
@@ -110,15 +107,15 @@ class SiteBuilder:
             ready = []
             for k, (state, slug) in enumerate(zip(self.states, prepared.slugs)):
                 name = state.variant.name
-                result = prepared.results.get(name) or dataclasses.replace(computed[name], models=self.models, timings={})
+                result = prepared.results.get(name) or dataclasses.replace(computed[name], models=self.results.models, timings={})
                 if k == 0:
                     self.warnings.extend(result.image.warnings)
                     if not self.quiet:
                         for warning in result.image.warnings:
                             self.console.print(f"[yellow]warning:[/] {warning}")
-                figures_key = self.cache.figures_key(prepared.keys[name], result.image, self.per_class_details)
+                figures_key = self.results.cache.figures_key(prepared.keys[name], result.image, self.per_class_details)
                 if not pages:
-                    args = (result, state.site, self.cache, figures_key, self.per_class_details)
+                    args = (result, state.site, self.results.cache, figures_key, self.per_class_details)
                     self.pool.submit((path, None, k), rendered_figures, *args)
                     continue
                 ready.append(_Pending(path, result, summarize_image(result, slug, state.site), figures_key))
@@ -189,7 +186,7 @@ class SiteBuilder:
     def _task(self, k: int, pending: _Pending, result, previous, next_summary) -> PageTask:
         evaluation = None if self.evaluation is None or k else (pending.evaluated, pending.left_out)
         return PageTask(
-            result, pending.summary, previous, next_summary, self.states[k].site, self.cache,
+            result, pending.summary, previous, next_summary, self.states[k].site, self.results.cache,
             pending.figures_key, self.per_class_details, evaluation, pending.variants, pending.comparison,
         )
 
