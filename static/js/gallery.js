@@ -196,6 +196,31 @@
     );
   }
 
+  /*
+   * The classes a typed text names, from the <datalist> of class names: the class of that exact
+   * name, else every class whose name contains the text (both case-insensitive); null for an empty
+   * text (no filter). Returns indices into SITEGEN_GALLERY.classes.
+   */
+  function classMatcher(datalist) {
+    var names = toArray(datalist.options).map(function (option) {
+      return { name: option.value.toLowerCase(), index: Number(option.getAttribute("data-index")) };
+    });
+    return function (text) {
+      var wanted = text.trim().toLowerCase();
+      if (wanted === "") {
+        return null;
+      }
+      var exact = names.filter(function (cls) {
+        return cls.name === wanted;
+      });
+      return (exact.length ? exact : names.filter(function (cls) {
+        return cls.name.indexOf(wanted) >= 0;
+      })).map(function (cls) {
+        return cls.index;
+      });
+    };
+  }
+
   function setUpIndex(gallery, data) {
     var filter = document.getElementById("class-filter");
     var order = document.getElementById("sort-order");
@@ -240,31 +265,34 @@
       writeHash({ class: filter.value, sort: order.value === "name" ? "" : order.value, page: page > 1 ? page : "" });
     }
 
+    var matching = classMatcher(document.getElementById("class-names"));
+
     function update(page) {
-      var wanted = filter.value === "" ? -1 : Number(filter.value);
+      var wanted = matching(filter.value);
       var sorted = orders[order.value] || byName;
-      var shown = wanted < 0 ? sorted : sorted.filter(function (row) {
+      var shown = wanted === null ? sorted : sorted.filter(function (row) {
         return row[5].some(function (pair) {
-          return pair[0] === wanted;
+          return wanted.indexOf(pair[0]) >= 0;
         });
       });
       pager.show(shown, page);
-      status.textContent = "Showing " + formatInteger(shown.length) + " of " + formatInteger(images.length) + " images";
+      status.textContent = "Showing " + formatInteger(shown.length) + " of " + formatInteger(images.length) + " images" +
+        (wanted === null ? "" : " (" + formatInteger(wanted.length) + " matching class" + (wanted.length === 1 ? ")" : "es)"));
     }
 
     var state = readHash();
-    if (state["class"] !== undefined && filter.querySelector("option[value='" + Number(state["class"]) + "']")) {
-      filter.value = String(Number(state["class"]));
+    if (state["class"] !== undefined) {
+      filter.value = state["class"];
     }
     if (orders[state.sort] && order.querySelector("option[value='" + state.sort + "']")) {
       order.value = state.sort;
     }
-    [filter, order].forEach(function (control) {
-      control.addEventListener("change", function () {
-        update(1);
-        save(1);
-      });
-    });
+    function changed() {
+      update(1);
+      save(1);
+    }
+    filter.addEventListener("input", changed);
+    order.addEventListener("change", changed);
     document.getElementById("gallery-controls").hidden = false;
     var more = document.getElementById("gallery-more");
     if (more) {
