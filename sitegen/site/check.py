@@ -8,7 +8,7 @@ no numpy and no Jinja (only the standard library and rich), so it runs in a bare
 
 Links are read where a browser would find them: ``href``/``src`` attributes in the HTML pages,
 ``url(...)`` in stylesheets, and the picture sources of the Plotly figures in each image's
-``figures.js`` (``window.SITEGEN_FIGURES``; their paths are relative to the page that loads the
+``figures.js`` (deflated: ``figures_codec``; their paths are relative to the page that loads the
 script, as the browser resolves them).
 """
 
@@ -24,6 +24,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from sitegen.site.figures_codec import unpack_script
 from sitegen.site.output import BOOKKEEPING, JOURNAL, MANIFEST, TEMP_PREFIX, sha256_file
 
 #: GitHub Pages: a published site may be at most 1 GB.
@@ -42,8 +43,6 @@ LINK_ATTRIBUTES = {
     "video": ("src", "poster"),
     "audio": ("src",),
 }
-#: How ``figures.js`` starts: the figures of one image, assigned to a global (works from file://).
-FIGURES_PREFIX = "window.SITEGEN_FIGURES = "
 #: Keys of a Plotly figure whose string value is a file to load (layout.images[].source).
 FIGURE_FILE_KEYS = frozenset({"source"})
 #: How many problems of one kind the table lists before it says "and N more".
@@ -152,18 +151,16 @@ def html_links(html: str) -> list[tuple[str, str]]:
 def figure_sources(script: str) -> list[str]:
     """The file URLs a ``figures.js`` makes the browser load (layout image sources), sorted.
 
-    Anything that is not ``window.SITEGEN_FIGURES = {...};`` yields nothing. ``data:`` URLs
-    are not files and are left out.
+    Anything that is not a figures.js (``packed_script``) yields nothing. ``data:`` URLs are
+    not files and are left out.
 
-    >>> figure_sources('window.SITEGEN_FIGURES = {"figures": {"a": {"layout": '
-    ...                '{"images": [{"source": "a/assets/p.webp"}, {"source": "data:,"}]}}}};')
+    >>> from sitegen.site.figures_codec import packed_script
+    >>> figure_sources(packed_script('{"figures": {"a": {"layout": '
+    ...                '{"images": [{"source": "a/assets/p.webp"}, {"source": "data:,"}]}}}}').decode())
     ['a/assets/p.webp']
     """
-    if not script.startswith(FIGURES_PREFIX):
-        return []
-    try:
-        bundle = json.loads(script[len(FIGURES_PREFIX) :].rstrip().removesuffix(";"))
-    except ValueError:
+    bundle = unpack_script(script)
+    if bundle is None:
         return []
     found: set[str] = set()
     stack = [bundle]

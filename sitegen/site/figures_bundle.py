@@ -14,6 +14,7 @@ from collections import Counter
 from json.encoder import encode_basestring_ascii
 
 from sitegen.errors import SitegenError
+from sitegen.site.figures_codec import packed_script
 from sitegen.site.paths import relative_href
 from sitegen.site.render import script_json
 from sitegen.site.slugs import slugify
@@ -155,12 +156,13 @@ def _share_repeats(figures: dict[str, dict]) -> tuple[dict[str, dict], list]:
 
 
 def figures_script(figures: dict[str, dict]) -> bytes:
-    """``figures.js``: ``window.SITEGEN_FIGURES = {"shared": [...], "figures": {key: figure}}``.
+    """``figures.js``: the bundle ``{"shared": [...], "figures": {key: figure}}``, deflated.
 
     The figures of one image repeat large values (the class outlines of steps 11 to 13, the hover
     areas of steps 9 and 10, ...); each is written once (``_share_repeats``) and sitegen.js puts a
-    fresh copy back in every place before drawing. A script, not JSON, so it loads from file://.
+    fresh copy back in every place before drawing. Repeats further apart than DEFLATE's 32 kB
+    window are the ones this catches; ``packed_script`` deflates the rest. A script, not JSON,
+    so it loads from file://.
     """
     shared_figures, shared = _share_repeats(figures)  # plain data: see figure_json
-    bundle = {"shared": shared, "figures": shared_figures}
-    return f"window.SITEGEN_FIGURES = {script_json(bundle)};\n".encode("utf-8")
+    return packed_script(script_json({"shared": shared, "figures": shared_figures}))

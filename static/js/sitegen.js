@@ -7,8 +7,8 @@
  *  - an image page shows one step at a time: step links, previous/next, arrow keys and
  *    #step-N deep links that survive a reload;
  *  - Plotly figures are drawn lazily, when their step or <details> is first shown, sized to the
- *    page, their titles as captions. Figure data comes from window.SITEGEN_FIGURES (figures.js)
- *    or a JSON <script> element: no fetch/XHR, so the site works from file://. Pre-rendered PNGs
+ *    page, their titles as captions. Figure data comes from figures.js (deflated,
+ *    window.SITEGEN_FIGURES_DEFLATED) or a JSON <script> element: no fetch/XHR, so the site works from file://. Pre-rendered PNGs
  *    sit in closed <details> with loading="lazy": the browser fetches one only when it is opened.
  * A plain script (no modules) so it also runs from file://.
  */
@@ -150,12 +150,61 @@
     window.Plotly.newPlot(div, figure.data || [], layout, plotConfig(div)).then(labelToolbar);
   }
 
+  /*
+   * figures.js holds the figures' JSON deflated, in base64 (window.SITEGEN_FIGURES_DEFLATED: a
+   * sixth of the plain JSON). The browser's DecompressionStream inflates it once, the first time
+   * a figure is drawn; the bundle then stays in window.SITEGEN_FIGURES.
+   */
+  var bundleLoad = null;
+
+  function inflate(text) {
+    var binary = window.atob(text);
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i += 1) {
+      bytes[i] = binary.charCodeAt(i);
+    }
+    var stream = new Blob([bytes]).stream().pipeThrough(new window.DecompressionStream("deflate-raw"));
+    return new Response(stream).text().then(JSON.parse);
+  }
+
+  function figureBundle() {
+    if (!bundleLoad) {
+      var packed = window.SITEGEN_FIGURES_DEFLATED;
+      if (typeof packed !== "string") {
+        bundleLoad = Promise.resolve({ shared: [], figures: {} });
+      } else if (!window.DecompressionStream) {
+        bundleLoad = Promise.reject(new Error("no DecompressionStream"));
+      } else {
+        bundleLoad = inflate(packed);
+      }
+      bundleLoad = bundleLoad.then(function (bundle) {
+        window.SITEGEN_FIGURES = bundle;
+        return bundle;
+      });
+    }
+    return bundleLoad;
+  }
+
   function drawFigures(container) {
-    var bundle = window.SITEGEN_FIGURES || { shared: [], figures: {} };
-    toArray(container.querySelectorAll(".plot[data-figure]")).forEach(function (div) {
-      var figure = bundle.figures[div.getAttribute("data-figure")];
-      drawPlot(div, figure && expand(figure, bundle.shared));
-    });
+    var divs = toArray(container.querySelectorAll(".plot[data-figure]"));
+    if (!divs.length) {
+      return;
+    }
+    figureBundle().then(
+      function (bundle) {
+        divs.forEach(function (div) {
+          var figure = bundle.figures[div.getAttribute("data-figure")];
+          drawPlot(div, figure && expand(figure, bundle.shared));
+        });
+      },
+      function (error) {
+        divs.forEach(function (div) {
+          div.textContent =
+            "The interactive figure could not be unpacked (" + error.message + "): it needs Chrome 80, " +
+            "Firefox 113, Safari 16.4 or newer.";
+        });
+      }
+    );
   }
 
   /* --- Image pages: the step viewer --- */

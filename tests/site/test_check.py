@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from sitegen.cli import app
 from sitegen.site.check import ERROR, OK, WARNING, check_site, figure_sources, html_links, resolve_link
+from sitegen.site.figures_codec import packed_script
 from sitegen.site.output import JOURNAL, MANIFEST
 from tests.site.build_support import build, write_good_images
 from tests.site.html_scan import scan
@@ -180,10 +181,11 @@ def test_links_and_figure_sources_are_read_as_a_browser_reads_them():
     assert resolve_link("index.html", ".") == ""
     with pytest.raises(ValueError, match="leaves the site folder"):
         resolve_link("index.html", "../x.html")
-    shared = 'window.SITEGEN_FIGURES = {"shared": [{"source": "s.png"}], "figures": {"a": {"$shared": 0}}};\n'
+    shared = packed_script('{"shared": [{"source": "s.png"}], "figures": {"a": {"$shared": 0}}}').decode()
     assert figure_sources(shared) == ["s.png"]
     assert figure_sources("var x = 1;") == []
-    assert figure_sources("window.SITEGEN_FIGURES = {broken;") == []
+    assert figure_sources('window.SITEGEN_FIGURES_DEFLATED = "bm90IGRlZmxhdGVk";\n') == []  # not DEFLATE
+    assert figure_sources(packed_script("{broken").decode()) == []
 
 
 def test_check_runs_without_the_model_and_page_dependencies(built):
