@@ -8,15 +8,12 @@ The raw photo is the same asset (``PHOTO_ASSET``, same bytes) in every figure of
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
-from PIL import Image
 
 from sitegen.figures.canvas import encode_webp
 from sitegen.figures.memo import remember_last
 from sitegen.figures.overlay import VIRIDIS, Frame
-from sitegen.figures.png import encode_png
+from sitegen.figures.png import encode_palette_png, encode_png
 
 
 PHOTO_ASSET = "photo"
@@ -61,12 +58,7 @@ def encode_indexed(image: np.ndarray) -> bytes:
     colours = np.stack([(codes >> (8 * (channels - 1 - c))) & 255 for c in range(channels)], axis=1).astype(
         np.uint8
     )
-    picture = Image.fromarray(index.reshape(image.shape[:2]).astype(np.uint8), mode="P")
-    picture.putpalette(colours[:, :3].tobytes())
-    buffer = io.BytesIO()
-    options = {"transparency": colours[:, 3].tobytes()} if channels == 4 else {}
-    picture.save(buffer, format="PNG", **options)
-    return buffer.getvalue()
+    return encode_palette_png(index.reshape(image.shape[:2]).astype(np.uint8), colours, ordered=False)
 
 
 #: Heatmap assets' longest side: maps are smooth (SCLIP works on 16 px patches).
@@ -83,10 +75,10 @@ def heatmap_asset(values: np.ndarray, vmin: float, vmax: float, max_side: int = 
 
 
 def heatmap_png(values: np.ndarray, vmin: float, vmax: float) -> bytes:
-    """An (h, w) float map, already at its display size, as a viridis PNG with an 8-bit palette."""
+    """An (h, w) float map, already at its display size, as a viridis PNG with an 8-bit palette.
+
+    The 8-bit value of each pixel is its palette index, so the browser colours it from the
+    PNG's own viridis palette (a quarter of RGB's bytes, and rows stored as differences).
+    """
     index = np.clip((values - vmin) / ((vmax - vmin) or 1.0), 0, 1) * (len(VIRIDIS) - 1)
-    image = Image.fromarray(np.round(index).astype(np.uint8), mode="P")
-    image.putpalette(VIRIDIS.tobytes())
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+    return encode_palette_png(np.round(index).astype(np.uint8), VIRIDIS, ordered=True)
