@@ -22,5 +22,7 @@ def test_compact_npz_quantises_the_same_maps():
     with np.load(io.BytesIO(compact_probabilities_npz(result))) as data:
         quantised = data["probabilities"]
         assert np.array_equal(data["prediction"], result.dense.prediction)
+        assert data["prediction"].dtype == data["final"].dtype == np.uint8  # 3 classes
+        assert np.array_equal(data["final"], result.final.labels)
     expected = np.rint(result.dense.scores.probabilities() * 255).astype(np.uint8)
-    assert quantised.dtype == np.uint8 and np.array_equal(quantised, expected)
+    assert quantised.dtype == np.uint8 and np.array_equal(quantised, expected.transpose(2, 0, 1))
