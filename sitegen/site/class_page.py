@@ -17,7 +17,8 @@ from sitegen.site.summaries import ImageSummary, SiteInfo
 def funnel_tables(index: int, page: str, variants: list[tuple[str | None, list[ImageSummary]]]) -> list[dict]:
     """The class's funnel in every image, one table per variant (name None: a one-variant build).
 
-    A row links to the image's page, and a missed class's sentence to the step that shows the loss.
+    A row links to the image's page, and a missed class's sentence to the step that shows the loss;
+    ``totals`` sums each stage over the images.
     """
     from sitegen.pipeline.funnel import STAGES
 
@@ -37,7 +38,8 @@ def funnel_tables(index: int, page: str, variants: list[tuple[str | None, list[I
                     "miss_step": cls.miss_step,
                 }
             )
-        tables.append({"variant": name, "rows": rows})
+        totals = [sum(counts) for counts in zip(*(row["counts"] for row in rows))] if rows else [0] * len(STAGES)
+        tables.append({"variant": name, "rows": rows, "totals": totals})
     return [{**table, "stages": [stage.label for stage in STAGES]} for table in tables]
 
 

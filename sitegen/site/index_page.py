@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 
 from sitegen.config import Variant
 from sitegen.site.assets import static_files
+from sitegen.site.class_list import class_list_page, folded_classes
 from sitegen.site.class_page import class_page
 from sitegen.site.evaluation import METRICS_FILE, EvaluationTally, card_numbers, index_context, metrics_json
 from sitegen.site.gallery import CARDS_PER_PAGE, GALLERY_SCRIPT, gallery_script
 from sitegen.site.page_context import base_context, class_link, fact_rows
-from sitegen.site.paths import check_site_paths, relative_href
+from sitegen.site.paths import CLASS_LIST_PAGE, check_site_paths, relative_href
 from sitegen.site.render import format_number, render_page
 from sitegen.site.summaries import Failure, ImageSummary, SiteInfo
 
@@ -62,12 +63,14 @@ def index_page(
     build_facts: dict,
     evaluation: EvaluationTally | None = None,
     variants: list[tuple[Variant, list[ImageSummary]]] | None = None,
+    folded: frozenset[int] = frozenset(),
 ) -> str:
     """The index page's HTML: a card per image, a row per class, the failures and the build's
     facts, and with ground truth the evaluation panel and each card's mIoU.
 
     With ``variants`` (every variant and its summaries, base first) a table summarises them side
-    by side; the cards are the base variant's.
+    by side; the cards are the base variant's. The classes in ``folded`` (found in no image) link
+    to their entry on the class list page.
     """
     page = "index.html"
     numbers = {} if evaluation is None else card_numbers(evaluation)
@@ -76,7 +79,7 @@ def index_page(
         found = [s for s in summaries if s.classes[i].found]
         class_rows.append(
             {
-                **class_link(site, i, page),
+                **class_link(site, i, page, i not in folded),
                 "images": len(found),
                 "masks": sum(s.classes[i].masks for s in summaries),
             }
@@ -91,6 +94,7 @@ def index_page(
         else index_context(evaluation, len(summaries), lambda target: relative_href(page, target)),
         "variants": _variant_rows(variants, len(site.vocabulary)) if variants else [],
         "classes": class_rows,
+        "class_list": relative_href(page, CLASS_LIST_PAGE),
         "failures": failures,
         "totals": {
             "images": len(summaries),
@@ -113,18 +117,23 @@ def site_files(
     evaluation: EvaluationTally | None = None,
     variants: list[tuple[Variant, list[ImageSummary]]] | None = None,
 ) -> dict[str, bytes]:
-    """The site-wide files: index, gallery data, one page per class, the shared static files, and
-    with ground truth ``metrics.json``.
+    """The site-wide files: index, gallery data, a page per class found in some image, the class
+    list page (every class; those found in no image described there in full), the shared static
+    files, and with ground truth ``metrics.json``.
 
     ``variants``: every variant of a build with several and its image summaries, base first.
     """
+    named = [(v.name, shown) for v, shown in variants] if variants else None
+    folded = folded_classes([shown for _, shown in named] if named else [summaries], len(site.vocabulary))
     files = static_files()
     files[GALLERY_SCRIPT] = gallery_script(summaries, site, evaluation)
-    files["index.html"] = index_page(summaries, failures, site, env, build_facts, evaluation, variants).encode("utf-8")
+    index = index_page(summaries, failures, site, env, build_facts, evaluation, variants, folded)
+    files["index.html"] = index.encode("utf-8")
     if evaluation is not None:
         files[METRICS_FILE] = metrics_json(evaluation, len(summaries))
-    named = [(v.name, shown) for v, shown in variants] if variants else None
-    for index in range(len(site.vocabulary)):
-        page, html = class_page(index, summaries, site, env, evaluation, named)
-        files[page] = html.encode("utf-8")
+    for i in range(len(site.vocabulary)):
+        if i not in folded:
+            page, html = class_page(i, summaries, site, env, evaluation, named)
+            files[page] = html.encode("utf-8")
+    files[CLASS_LIST_PAGE] = class_list_page(summaries, site, env, folded, named).encode("utf-8")
     return check_site_paths(files)

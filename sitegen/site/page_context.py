@@ -8,7 +8,7 @@ written to disk; the build loop writes the returned files atomically.
 from __future__ import annotations
 
 from sitegen.records import PipelineResult
-from sitegen.site.paths import class_page_path, relative_href
+from sitegen.site.paths import CLASS_LIST_PAGE, class_list_anchor, class_page_path, relative_href
 from sitegen.site.render import format_number
 from sitegen.site.summaries import SiteInfo
 
@@ -41,14 +41,22 @@ def file_size_text(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
 
-def class_link(site: SiteInfo, index: int, page: str | None) -> dict:
-    """A class chip: name, palette colour and, on a site page, the link to its class page."""
-    return {
-        "index": index,
-        "name": site.vocabulary.classes[index].name,
-        "colour": site.palette.hex(index),
-        "href": None if page is None else relative_href(page, class_page_path(site.class_slugs[index])),
-    }
+def class_link(site: SiteInfo, index: int, page: str | None, own_page: bool = True) -> dict:
+    """A class chip: name, palette colour and, on a site page, the link to its class page.
+
+    Only a class SAM kept a mask of in some image has a page of its own (``own_page``); the others
+    are described on ``CLASS_LIST_PAGE``. A page about one image cannot know what other images
+    found, so it links a class it kept no mask of to the class's entry there, which links on to
+    the class's own page when it has one.
+    """
+    slug = site.class_slugs[index]
+    if page is None:
+        href = None
+    elif own_page:
+        href = relative_href(page, class_page_path(slug))
+    else:
+        href = f"{relative_href(page, CLASS_LIST_PAGE)}#{class_list_anchor(slug)}"
+    return {"index": index, "name": site.vocabulary.classes[index].name, "colour": site.palette.hex(index), "href": href}
 
 
 def _parameters(site: SiteInfo) -> list[dict]:
@@ -95,7 +103,7 @@ def _dashboard(statistics: dict, site: SiteInfo, page: str, link_classes: bool) 
         rows.append(
             {
                 **row,
-                "cls": class_link(site, row["index"], page if link_classes else None),
+                "cls": class_link(site, row["index"], page if link_classes else None, row["masks_kept"] > 0),
                 "area_percent": 100.0 * row["final_fraction"],
                 "confidence_percent": None if confidence is None else 100.0 * confidence,
             }

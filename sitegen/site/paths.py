@@ -3,6 +3,7 @@
 Paths are relative POSIX paths from the site root. Layout of a built site::
 
     index.html                      classes/<class>.html         static/...   .nojekyll
+    classes.html
     images/<slug>.html              images/<slug>/steps/NN_name.png
     images/<slug>/figures.js        images/<slug>/assets/<name>-<hash>.png
     images/<slug>/thumb.webp        images/<slug>/class_<i>_confidence.webp, class_<i>_mask.png
@@ -54,6 +55,16 @@ def image_folder(slug: str) -> str:
 
 def class_page_path(class_slug: str) -> str:
     return f"classes/{_check_slug(class_slug)}.html"
+
+
+#: Every class in one table; the classes found in no image (which get no page of their own) are
+#: described there in full. At the site root, where no class slug can reach it.
+CLASS_LIST_PAGE = "classes.html"
+
+
+def class_list_anchor(class_slug: str) -> str:
+    """The id of a class's entry on ``CLASS_LIST_PAGE``."""
+    return f"class-{_check_slug(class_slug)}"
 
 
 def thumbnail_path(folder: str) -> str:

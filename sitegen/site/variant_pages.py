@@ -74,7 +74,7 @@ def funnel_section(
             step = step_info(funnel.miss.step)
             misses.append(
                 {
-                    "cls": class_link(site, funnel.class_index, page),
+                    "cls": class_link(site, funnel.class_index, page, funnel.count("kept_masks") > 0),
                     "sentence": funnel.miss.sentence.removeprefix(f"{funnel.name}: "),
                     "href": f"{viewer_href}#step-{step.number}",
                     "step_number": step.number,
@@ -82,7 +82,11 @@ def funnel_section(
                 }
             )
     rows = [
-        {"cls": class_link(site, f.class_index, page), "counts": list(f.counts), "missed": f.miss is not None}
+        {
+            "cls": class_link(site, f.class_index, page, f.count("kept_masks") > 0),
+            "counts": list(f.counts),
+            "missed": f.miss is not None,
+        }
         for f in funnels
     ]
     return {
@@ -137,7 +141,8 @@ def comparison_files(
         for variant in variants:
             funnel = funnels[variant.name][spec.index]
             cells.append({"name": variant.name, "missed": funnel.miss is not None, **dict(zip((s.key for s in STAGES), funnel.counts))})
-        table.append({"cls": class_link(site, spec.index, page), "variants": cells})
+        kept = any(funnels[v.name][spec.index].count("kept_masks") > 0 for v in variants)
+        table.append({"cls": class_link(site, spec.index, page, kept), "variants": cells})
     first = results[variants[0].name]
     context = {
         **base_context(site, page, f"{first.image.name}: variants"),

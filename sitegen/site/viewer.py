@@ -94,6 +94,7 @@ def step_viewer(
             record.update(_picture(page, png_path, step.png))
         step_records.append(record)
 
+    funnels = compute_funnel(result)
     details_records = []
     for details in class_details or []:
         i = details.class_index
@@ -109,7 +110,7 @@ def step_viewer(
         figures.update(placed)
         files.update(asset_files)
         record = {
-            "cls": class_link(site, i, page if link_classes else None),
+            "cls": class_link(site, i, page if link_classes else None, funnels[i].count("kept_masks") > 0),
             "png": None,
             "alt": f"Per-class details of {name} in {result.image.name}",
             "figures": list(placed),
@@ -121,7 +122,6 @@ def step_viewer(
             record.update(_picture(page, png_path, details.png))
         details_records.append(record)
 
-    funnels = compute_funnel(result)
     figures["funnel"] = plot_funnel(funnels, site.palette)
     funnel = funnel_section(funnels, site, page if link_classes else None, "", "funnel", "Funnel: what survives each stage")
     figures_path = _join(folder, "figures.js")

@@ -371,10 +371,13 @@
     return fragment;
   }
 
+  /* Every funnel table of the page (a class page, or classes.html with one per folded class): its
+     rows in the JSON named by data-rows, its pager by data-pager, its no-script note by data-more. */
   function setUpFunnelTables() {
-    toArray(document.querySelectorAll("tbody.funnel-rows")).forEach(function (body, k) {
+    toArray(document.querySelectorAll("tbody.funnel-rows")).forEach(function (body) {
       var rows = JSON.parse(document.getElementById(body.getAttribute("data-rows")).textContent);
-      Pager(body, document.getElementById("funnel-pager-" + (k + 1)), Number(body.getAttribute("data-per-page")) || 100, funnelRows).show(rows);
+      Pager(body, document.getElementById(body.getAttribute("data-pager")), Number(body.getAttribute("data-per-page")) || 100, funnelRows).show(rows);
+      document.getElementById(body.getAttribute("data-more")).hidden = true;
     });
   }
 
@@ -398,7 +401,6 @@
         return element("li", {}, [element("a", { href: root + fill(data.paths.page, image[1]) }, [image[0]])]);
       }).show(rows.missing);
     }
-    setUpFunnelTables();
     toArray(document.querySelectorAll(".list-more")).forEach(function (note) {
       note.hidden = true;
     });
@@ -409,6 +411,7 @@
   }
 
   function start() {
+    setUpFunnelTables(); /* their rows are in the page: no gallery data needed */
     var data = window.SITEGEN_GALLERY;
     if (!data) {
       return; /* the first page, as written in the HTML, stays */

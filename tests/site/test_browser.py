@@ -29,6 +29,7 @@ SITE_PAGES = [
     "images/a-b-script-png.html",
     "images/empty-png.html",
     *[f"classes/{slug}.html" for slug in ("person", "grass", "sky", "script-alert-1-script")],
+    "classes.html",
 ]
 
 
@@ -168,7 +169,7 @@ def test_class_page_lists_every_image_where_the_class_was_found(visit, site_dir,
 # --- Accessibility ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("relative", ["index.html", "images/alpha-png.html", "classes/script-alert-1-script.html"])
+@pytest.mark.parametrize("relative", ["index.html", "images/alpha-png.html", "classes/script-alert-1-script.html", "classes.html"])
 @pytest.mark.parametrize("width", [1280, 375])
 def test_axe_finds_no_serious_violations_and_nothing_scrolls_sideways(visit, site_dir, relative, width):
     import axe_playwright_python

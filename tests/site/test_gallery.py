@@ -96,9 +96,9 @@ def test_class_page_pages_its_table_and_its_lists(visit, many, site_info):
     html = scan(files[f"classes/{slug}.html"])
     tables = len([t for t in html.tags if t[0] == "table"])
     assert tables == 2  # the per-image table and the funnel per image
-    # The HTML holds one page of the per-image table (plus each table's header row) and no funnel
-    # row: those come from the page's data, a page at a time.
-    assert len([t for t in html.tags if t[0] == "tr"]) <= ROWS_PER_PAGE + tables
+    # The HTML holds one page of the per-image table (plus each table's header row), the funnel's
+    # row of totals and no funnel row per image: those come from the page's data, a page at a time.
+    assert len([t for t in html.tags if t[0] == "tr"]) == ROWS_PER_PAGE + tables + 1
     assert b'data-rows="funnel-rows-1"></tbody>' in files[f"classes/{slug}.html"]
     opened = visit(root, f"classes/{slug}.html")
     page = opened.page

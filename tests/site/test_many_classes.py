@@ -13,11 +13,13 @@ import pytest
 
 from sitegen.options import ModelOptions
 from sitegen.pipeline.vocabulary import read_vocabulary_file
-from sitegen.site.gallery import CARDS_PER_PAGE
+from sitegen.site.gallery import CARDS_PER_PAGE, ROWS_PER_PAGE
 from sitegen.site.index_page import site_files
 from sitegen.site.paths import class_thumbnail_path, image_folder, image_page_path, thumbnail_path
+from sitegen.site.slugs import unique_slugs
 from sitegen.site.summaries import ClassSummary, ImageSummary, SiteInfo
 from tests.site.factory import write_files
+from tests.site.html_scan import scan
 from tests.synthetic import default_options
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -133,4 +135,37 @@ def test_typing_a_class_filters_every_image_and_the_count(visit, many_classes, v
     assert _cards(page) == [] and page.text_content("#gallery-status") == f"Showing 0 of {COUNT} images (0 matching classes)"
     page.fill("#class-filter", "")
     assert page.text_content("#gallery-status") == f"Showing {COUNT} of {COUNT} images"
+    opened.assert_clean()
+
+
+def test_classes_found_in_no_image_fold_into_the_class_list(many_classes, vocabulary):
+    _, summaries, files = many_classes
+    found = {i for k in range(COUNT) for i in found_in(k)}
+    slugs = [p.removeprefix("classes/").removesuffix(".html") for p in files if p.startswith("classes/")]
+    assert len(slugs) == len(found) < len(vocabulary)
+    listing = scan(files["classes.html"])
+    index_links = {link for link in scan(files["index.html"]).links() if "classes" in link}
+    for i, spec in enumerate(vocabulary.classes):
+        slug = unique_slugs(vocabulary.names)[i]
+        assert (slug in slugs) == (i in found)
+        assert f"class-{slug}" in listing.ids()
+        # The index's class list links a folded class to its entry, the others to their pages.
+        assert (f"classes/{slug}.html" if i in found else f"classes.html#class-{slug}") in index_links
+
+
+@pytest.mark.browser
+def test_a_folded_class_pages_its_funnel_on_the_class_list(visit, many_classes, vocabulary):
+    root, summaries, _ = many_classes
+    found = {i for k in range(COUNT) for i in found_in(k)}
+    first = min(set(range(len(vocabulary))) - found)
+    slug = unique_slugs(vocabulary.names)[first]
+    opened = visit(root, f"classes.html#class-{slug}")
+    page = opened.page
+    rows = f"#class-{slug} tbody.funnel-rows th a"
+    names = [s.name for s in summaries]
+    shown = lambda: page.eval_on_selector_all(rows, "links => links.map(a => a.textContent)")  # noqa: E731
+    assert shown() == names[:ROWS_PER_PAGE]
+    page.click(f"#class-{slug}-funnel-pager-1 [data-page='1']")
+    assert shown() == names[ROWS_PER_PAGE:]
+    assert page.is_hidden(f"#class-{slug}-funnel-more-1")
     opened.assert_clean()

@@ -183,6 +183,7 @@ def test_site_has_the_expected_files(site):
         | {"index.html", "gallery.js", ".nojekyll", "static/plotly.min.js", "static/css/sitegen.css"}
         | {"static/js/sitegen.js", "static/js/gallery.js"}
         | {f"classes/{s}.html" for s in ("person", "grass", "sky", "script-alert-1-script")}
+        | {"classes.html"}
     )
     assert set(site) - assets == expected
     assert per_class == set()
