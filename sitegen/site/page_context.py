@@ -16,7 +16,10 @@ from sitegen.site.summaries import SiteInfo
 RANDOM_WEIGHTS_WARNING = "Random weights: masks are meaningless"
 #: What each downloadable data file holds (site pages and ``sitegen run`` pages).
 DATA_DESCRIPTIONS = {
-    "probabilities.npz": "class probabilities quantised to uint8 (p = q / 255), SCLIP argmax and final map (NumPy .npz)",
+    "probabilities.npz": (
+        "class probabilities quantised to uint8 (p = q / 255) at every second pixel, "
+        "SCLIP argmax and final map (NumPy .npz)"
+    ),
     "confidences.npy": "class probabilities, (H, W, C) float32 (NumPy .npy)",
     "prompts.json": "regions, positive and negative points, every SAM prompt and its outcome",
     "statistics.json": "parameters, models, per-class counts and timings",

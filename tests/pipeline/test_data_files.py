@@ -3,6 +3,7 @@ import io
 import numpy as np
 
 from sitegen import class_scores
+from sitegen.pipeline import data_files
 from sitegen.pipeline.data_files import compact_probabilities_npz, confidences_npy
 from tests.synthetic import make_result
 
@@ -25,4 +26,13 @@ def test_compact_npz_quantises_the_same_maps():
         assert data["prediction"].dtype == data["final"].dtype == np.uint8  # 3 classes
         assert np.array_equal(data["final"], result.final.labels)
     expected = np.rint(result.dense.scores.probabilities() * 255).astype(np.uint8)
-    assert quantised.dtype == np.uint8 and np.array_equal(quantised, expected.transpose(2, 0, 1))
+    assert quantised.dtype == np.uint8 and np.array_equal(quantised, expected.transpose(2, 0, 1)[:, ::2, ::2])
+
+
+def test_compact_npz_bands_of_a_large_image_match_the_full_maps(monkeypatch):
+    monkeypatch.setattr(data_files, "CHUNK_VALUES", 200)  # many bands, odd sizes
+    result = make_result(height=37, width=29)
+    with np.load(io.BytesIO(compact_probabilities_npz(result))) as data:
+        assert data["probabilities"].shape == (3, 19, 15)
+        expected = np.rint(result.dense.scores.probabilities()[::2, ::2] * 255).astype(np.uint8)
+        assert np.array_equal(data["probabilities"], expected.transpose(2, 0, 1))
