@@ -29,8 +29,10 @@ from sitegen.figures.plotly_layout import (
 from sitegen.figures.views import class_strip, grid_columns, panel_frame
 from sitegen.records import PipelineResult
 
-#: Total pixels across all class assets of one figure (keeps 30 classes as light as 3).
-ASSET_PIXEL_BUDGET = 500_000
+#: Total pixels across all class assets of one figure (keeps 30 classes as light as 3). SCLIP's
+#: maps change at the scale of its patches, 28 across a 4:3 photo at --short-side 336: even 21
+#: classes' 109 px across keep about four pixels a patch, and the browser smooths the rest.
+ASSET_PIXEL_BUDGET = 250_000
 #: Bytes of the all-class layer (one uint8 per class and cell): 171 classes get about 580 cells.
 ALL_CLASS_BUDGET = 100_000
 #: (rows, cols) -> (len(rows), len(cols), C) per-class values at those image pixels.
