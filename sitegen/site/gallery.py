@@ -9,12 +9,20 @@ image as JSON. Thumbnails are ``loading="lazy"``.
 
 Paths are not repeated per image: the bundle carries patterns (``images/{slug}.html``) that the
 script fills in. Everything here is linear in the number of images and classes.
+
+With several variants (``--config``) the bundle also carries, per variant, each image's numbers
+in that variant (masks, classes, with ground truth its mIoU): the index's variant switch swaps
+every card's thumbnail, link and counts for them. A variant's page slug is the base slug plus the
+variant's suffix (``img0-png`` + ``--low``) except where ``unique_slugs`` had to change it (cut
+to length, a collision): only those slugs are listed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from sitegen.config import Variant
 from sitegen.site.evaluation import EvaluationTally, card_numbers
 from sitegen.site.paths import (
     class_page_path,
@@ -24,14 +32,26 @@ from sitegen.site.paths import (
     photo_thumbnail_path,
     thumbnail_path,
 )
-from sitegen.site.summaries import ClassSummary, ImageSummary, SiteInfo
 from sitegen.site.render import script_json
+from sitegen.site.slugs import slugify
+from sitegen.site.variant_pages import VARIANT_SEPARATOR
+from sitegen.site.summaries import ClassSummary, ImageSummary, SiteInfo
 
 GALLERY_SCRIPT = "gallery.js"
 #: Cards per page on the index and the class pages; rows per page of a class page's table.
 CARDS_PER_PAGE = 48
 ROWS_PER_PAGE = 100
 _SENTINEL = "slug0"
+
+
+@dataclass(frozen=True)
+class VariantListing:
+    """One variant of a build with several: its options, its images' summaries (in site order) and,
+    with ground truth, the evaluation of its final maps."""
+
+    variant: Variant
+    summaries: Sequence[ImageSummary]
+    evaluation: EvaluationTally | None = None
 
 
 def path_patterns() -> dict[str, str]:
@@ -54,36 +74,89 @@ def path_patterns() -> dict[str, str]:
     return {key: path.replace(_SENTINEL, "{slug}") for key, path in patterns.items()}
 
 
-def gallery_bundle(summaries: Sequence[ImageSummary], site: SiteInfo, evaluation: EvaluationTally | None = None) -> dict:
+def _scores(evaluation: EvaluationTally | None, summaries: Sequence[ImageSummary]) -> list | None:
+    """Per image ``[SCLIP mIoU, final mIoU, gain]``, or None for an image left out of the evaluation."""
+    if evaluation is None:
+        return None
+    numbers = card_numbers(evaluation)
+    cards = [numbers.get(s.name) for s in summaries]
+    return [None if card is None or card["left_out"] else [card["sclip"], card["final"], card["gain"]] for card in cards]
+
+
+def _found(summary: ImageSummary) -> list[list[int]]:
+    return [[c.index, c.masks] for c in summary.classes if c.found]
+
+
+def _variant_entry(listing: VariantListing, base: Sequence[ImageSummary]) -> dict:
+    """One non-base variant's part of the bundle: its suffix, the slugs it does not derive, its rows.
+
+    A row is ``[masks, [[class, masks], ...]]`` (then ``[SCLIP mIoU, final mIoU, gain]`` or None
+    with ground truth, then ``[width, height]`` where it differs from the base's), or None for an
+    image that has no page in this variant (it failed there).
+    """
+    suffix = VARIANT_SEPARATOR + slugify(listing.variant.name)
+    own = {s.name: (i, s) for i, s in enumerate(listing.summaries)}
+    scores = _scores(listing.evaluation, listing.summaries)
+    rows, slugs = [], {}
+    for position, summary in enumerate(base):
+        mine = own.get(summary.name)
+        if mine is None:
+            rows.append(None)
+            continue
+        i, other = mine
+        row = [other.total_masks, _found(other)]
+        if scores is not None:
+            row.append(scores[i])
+        if (other.width, other.height) != (summary.width, summary.height):
+            row.append([other.width, other.height])
+        rows.append(row)
+        if other.slug != summary.slug + suffix:
+            slugs[str(position)] = other.slug
+    return {"name": listing.variant.name, "suffix": suffix, "slugs": slugs, "images": rows}
+
+
+def gallery_bundle(
+    summaries: Sequence[ImageSummary],
+    site: SiteInfo,
+    evaluation: EvaluationTally | None = None,
+    variants: Sequence[VariantListing] | None = None,
+) -> dict:
     """What ``gallery.js`` holds: classes, path patterns and one row per image, in site order.
 
     An image row is ``[name, slug, width, height, masks, [[class, masks], ...]]`` listing the
     classes SAM kept a mask for; a class row is ``[name, colour, slug]``. With ground truth
     (``evaluated``), each image row ends with ``[SCLIP mIoU, final mIoU, gain]``, or None for an
     image left out of the evaluation: the index shows them and sorts by them.
+
+    With ``variants`` (every variant of a build with several, base first), ``variants`` lists
+    the base's name and then each other variant's entry (see ``_variant_entry``), whose rows
+    follow the base's image order.
     """
     bundle = {
         "paths": path_patterns(),
         "classes": [
             [spec.name, site.palette.hex(i), site.class_slugs[i]] for i, spec in enumerate(site.vocabulary.classes)
         ],
-        "images": [
-            [s.name, s.slug, s.width, s.height, s.total_masks, [[c.index, c.masks] for c in s.classes if c.found]]
-            for s in summaries
-        ],
+        "images": [[s.name, s.slug, s.width, s.height, s.total_masks, _found(s)] for s in summaries],
         "evaluated": evaluation is not None,
     }
-    if evaluation is not None:
-        numbers = card_numbers(evaluation)
-        for row, summary in zip(bundle["images"], summaries):
-            card = numbers.get(summary.name)
-            row.append(None if card is None or card["left_out"] else [card["sclip"], card["final"], card["gain"]])
+    scores = _scores(evaluation, summaries)
+    if scores is not None:
+        for row, numbers in zip(bundle["images"], scores):
+            row.append(numbers)
+    if variants:
+        bundle["variants"] = [{"name": variants[0].variant.name}] + [_variant_entry(v, summaries) for v in variants[1:]]
     return bundle
 
 
-def gallery_script(summaries: Sequence[ImageSummary], site: SiteInfo, evaluation: EvaluationTally | None = None) -> bytes:
+def gallery_script(
+    summaries: Sequence[ImageSummary],
+    site: SiteInfo,
+    evaluation: EvaluationTally | None = None,
+    variants: Sequence[VariantListing] | None = None,
+) -> bytes:
     """``gallery.js``: ``window.SITEGEN_GALLERY = {...};`` (see ``gallery_bundle``)."""
-    return f"window.SITEGEN_GALLERY = {script_json(gallery_bundle(summaries, site, evaluation))};\n".encode("utf-8")
+    return f"window.SITEGEN_GALLERY = {script_json(gallery_bundle(summaries, site, evaluation, variants))};\n".encode("utf-8")
 
 
 def _class_row(position: int, cls: ClassSummary) -> list:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sitegen.config import Variant
 from sitegen.site.assets import static_files
 from sitegen.site.class_list import class_list_page, folded_classes
 from sitegen.site.class_page import class_page
 from sitegen.site.evaluation import METRICS_FILE, EvaluationTally, card_numbers, index_context, metrics_json
-from sitegen.site.gallery import CARDS_PER_PAGE, GALLERY_SCRIPT, gallery_script
+from sitegen.site.gallery import CARDS_PER_PAGE, GALLERY_SCRIPT, VariantListing, gallery_script
 from sitegen.site.page_context import base_context, class_link, fact_rows
 from sitegen.site.paths import CLASS_LIST_PAGE, check_site_paths, relative_href
 from sitegen.site.render import format_number, render_page
@@ -39,19 +38,28 @@ def _card(summary: ImageSummary, site: SiteInfo, evaluation: dict | None) -> dic
     }
 
 
-def _variant_rows(variants: list[tuple[Variant, list[ImageSummary]]], num_classes: int) -> list[dict]:
-    """The variants summary: per variant, what it changes and what it found over all images."""
+def _dataset_miou(evaluation: EvaluationTally | None) -> float | None:
+    """The final map's mIoU over every evaluated image (summed confusion matrices), or None."""
+    dataset = None if evaluation is None else evaluation.dataset()
+    return None if dataset is None else dataset["final"].miou
+
+
+def _variant_rows(variants: list[VariantListing], num_classes: int) -> list[dict]:
+    """The variants summary: per variant, what it changes and what it found over all images, and
+    with ground truth its final mIoU over the evaluated images."""
     return [
         {
-            "name": variant.name,
-            "changes": [{"flag": key, "value": format_number(value)} for key, value in variant.changes.items()],
-            "prompts": sum(s.total_prompts for s in summaries),
-            "masks": sum(s.total_masks for s in summaries),
-            "found": sum(c.found for s in summaries for c in s.classes),
-            "missed": sum(c.miss is not None for s in summaries for c in s.classes),
-            "pairs": len(summaries) * num_classes,
+            "name": listing.variant.name,
+            "changes": [{"flag": key, "value": format_number(value)} for key, value in listing.variant.changes.items()],
+            "images": len(listing.summaries),
+            "prompts": sum(s.total_prompts for s in listing.summaries),
+            "masks": sum(s.total_masks for s in listing.summaries),
+            "found": sum(c.found for s in listing.summaries for c in s.classes),
+            "missed": sum(c.miss is not None for s in listing.summaries for c in s.classes),
+            "pairs": len(listing.summaries) * num_classes,
+            "miou": _dataset_miou(listing.evaluation),
         }
-        for variant, summaries in variants
+        for listing in variants
     ]
 
 
@@ -62,14 +70,15 @@ def index_page(
     env,
     build_facts: dict,
     evaluation: EvaluationTally | None = None,
-    variants: list[tuple[Variant, list[ImageSummary]]] | None = None,
+    variants: list[VariantListing] | None = None,
     folded: frozenset[int] = frozenset(),
 ) -> str:
     """The index page's HTML: a card per image, a row per class, the failures and the build's
     facts, and with ground truth the evaluation panel and each card's mIoU.
 
-    With ``variants`` (every variant and its summaries, base first) a table summarises them side
-    by side; the cards are the base variant's. The classes in ``folded`` (found in no image) link
+    With ``variants`` (every variant of a build with several, base first) a table summarises them
+    side by side and a switch above the cards shows any variant's thumbnails and counts (the
+    HTML's first page is the base variant's). The classes in ``folded`` (found in no image) link
     to their entry on the class list page.
     """
     page = "index.html"
@@ -115,18 +124,18 @@ def site_files(
     env: jinja2.Environment,
     build_facts: dict,
     evaluation: EvaluationTally | None = None,
-    variants: list[tuple[Variant, list[ImageSummary]]] | None = None,
+    variants: list[VariantListing] | None = None,
 ) -> dict[str, bytes]:
     """The site-wide files: index, gallery data, a page per class found in some image, the class
     list page (every class; those found in no image described there in full), the shared static
     files, and with ground truth ``metrics.json``.
 
-    ``variants``: every variant of a build with several and its image summaries, base first.
+    ``variants``: every variant of a build with several, base first.
     """
-    named = [(v.name, shown) for v, shown in variants] if variants else None
+    named = [(v.variant.name, v.summaries) for v in variants] if variants else None
     folded = folded_classes([shown for _, shown in named] if named else [summaries], len(site.vocabulary))
     files = static_files()
-    files[GALLERY_SCRIPT] = gallery_script(summaries, site, evaluation)
+    files[GALLERY_SCRIPT] = gallery_script(summaries, site, evaluation, variants)
     index = index_page(summaries, failures, site, env, build_facts, evaluation, variants, folded)
     files["index.html"] = index.encode("utf-8")
     if evaluation is not None:

@@ -22,7 +22,9 @@ from rich.markup import escape
 from sitegen.config import Variant
 from sitegen.errors import GroundTruthError, SitegenError, is_out_of_memory
 from sitegen.records import PipelineResult
+from sitegen.evaluation import ImageEvaluation
 from sitegen.site.evaluation import EvaluatedImage, EvaluationTally, evaluate_result
+from sitegen.site.gallery import VariantListing
 from sitegen.site.image_results import RUN_ERRORS, ImageResults, PreparedImage, failure_of
 from sitegen.site.index_page import site_files
 from sitegen.site.page_task import PageTask, render_pages, rendered_figures
@@ -45,6 +47,7 @@ class _Pending:
     left_out: str | None = None  # why the image has no evaluation, with --ground-truth
     variants: tuple[tuple[str, str], ...] = ()
     comparison: str | None = None
+    scored: ImageEvaluation | None = None  # another variant's final map scored, with --ground-truth
 
 
 @dataclass
@@ -59,6 +62,7 @@ class _VariantState:
     linked: dict[str, tuple[str | None, str | None]] = dataclasses.field(default_factory=dict)  # name -> (previous, next)
     images: dict[str, _Pending] = dataclasses.field(default_factory=dict)  # result dropped once handed out
     slugs: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    evaluation: EvaluationTally | None = None  # with --ground-truth: its final maps scored
 
 
 class SiteBuilder:
@@ -89,6 +93,9 @@ class SiteBuilder:
         self.warnings: list[str] = []
         self.written = 0
         self.evaluation = None if ground_truth is None else EvaluationTally(ground_truth, results.vocabulary.names)
+        for k, state in enumerate(self.states):
+            if ground_truth is not None:
+                state.evaluation = EvaluationTally(ground_truth, results.vocabulary.names) if k else self.evaluation
 
     # --- One image ------------------------------------------------------------------------------
 
@@ -147,16 +154,22 @@ class SiteBuilder:
         results = {v.name: pending.result for v, pending in zip(variants, ready)}
         pages = {v.name: pending.summary.page for v, pending in zip(variants, ready)}
         funnels = {name: compute_funnel(result) for name, result in results.items()}
-        mean_iou = self._variant_miou(results) if self.evaluation is not None else None
+        scored = self._score_variants(results) if self.evaluation is not None else None
+        mean_iou = None if scored is None else {name: evaluation.final.miou for name, evaluation in scored.items()}
         files = comparison_files(results, funnels, variants, pages, ready[0].summary.slug, self.site, self.env, mean_iou)
         for relpath in sorted(files):
             self.written += self.folder.write(relpath, files[relpath])
         comparison = comparison_page_path(ready[0].summary.slug)
         siblings = tuple(pages.items())
-        return [dataclasses.replace(pending, variants=siblings, comparison=comparison) for pending in ready]
+        return [
+            dataclasses.replace(
+                pending, variants=siblings, comparison=comparison, scored=scored[variants[k].name] if scored and k else None
+            )
+            for k, pending in enumerate(ready)
+        ]
 
-    def _variant_miou(self, results: dict[str, PipelineResult]) -> dict[str, float] | None:
-        """Each variant's mIoU of its final map on the image, None when its ground truth is unusable."""
+    def _score_variants(self, results: dict[str, PipelineResult]) -> dict[str, ImageEvaluation] | None:
+        """Each variant's maps of the image scored, None when its ground truth is unusable."""
         from sitegen.evaluation import evaluate_image, load_ground_truth
 
         first = next(iter(results.values()))
@@ -166,7 +179,7 @@ class SiteBuilder:
         except (GroundTruthError, OSError):
             return None  # the base variant's evaluation already reported why
         return {
-            name: evaluate_image(r.image.name, r.dense.prediction, r.final.labels, truth, len(r.vocabulary)).final.miou
+            name: evaluate_image(r.image.name, r.dense.prediction, r.final.labels, truth, len(r.vocabulary))
             for name, r in results.items()
         }
 
@@ -197,12 +210,16 @@ class SiteBuilder:
         self.write_outcomes(self.pool.drain())
         for k in range(len(self.states)):
             self._relink(k)
-        for summary in self.summaries:
-            pending = self.states[0].images[summary.name]
-            if pending.evaluated is not None:
-                self.evaluation.add(pending.evaluated.evaluation, summary.page)
-            elif self.evaluation is not None:
-                self.evaluation.leave_out(summary.name, pending.left_out)
+        if self.evaluation is None:
+            return
+        for k, state in enumerate(self.states):
+            for summary in state.summaries:
+                base = self.states[0].images[summary.name]
+                scored = state.images[summary.name].scored if k else base.evaluated and base.evaluated.evaluation
+                if scored is not None:
+                    state.evaluation.add(scored, summary.page)
+                else:
+                    state.evaluation.leave_out(summary.name, base.left_out or "its ground truth could not be read")
 
     def write_outcomes(self, outcomes) -> None:
         """Write the files of finished images, in image order; an error fails its image only.
@@ -292,7 +309,11 @@ class SiteBuilder:
             "Images with pages": len(self.summaries),
             "Images failed": len(failures),
         }
-        variants = [(state.variant, state.summaries) for state in self.states] if len(self.states) > 1 else None
+        variants = (
+            [VariantListing(state.variant, state.summaries, state.evaluation) for state in self.states]
+            if len(self.states) > 1
+            else None
+        )
         files = site_files(self.summaries, failures, self.site, self.env, facts, self.evaluation, variants)
         for relpath in sorted(files):
             self.written += self.folder.write(relpath, files[relpath])

@@ -221,16 +221,41 @@
     };
   }
 
-  function setUpIndex(gallery, data) {
-    var filter = document.getElementById("class-filter");
-    var order = document.getElementById("sort-order");
-    var status = document.getElementById("gallery-status");
-    var root = gallery.getAttribute("data-root") || "";
-    var images = data.images;
+  /* --- Variants (--config): the same images as another variant made them --- */
+
+  /*
+   * Variant k's rows in the base's row format ([name, slug, width, height, masks, classes, scores]),
+   * so the cards, the class filter and the sort orders work on any variant unchanged. A variant's
+   * row is [masks, classes] (then scores with ground truth, then [width, height] where its size
+   * differs); its slug is the base's plus the variant's suffix unless listed. An image with no
+   * page in that variant (it failed there) is left out.
+   */
+  function variantRows(data, k) {
+    var variant = data.variants ? data.variants[k] : null;
+    if (!variant || !variant.images) {
+      return data.images;
+    }
+    var rows = [];
+    data.images.forEach(function (base, position) {
+      var own = variant.images[position];
+      if (!own) {
+        return;
+      }
+      var size = own[data.evaluated ? 3 : 2] || [base[2], base[3]];
+      var row = [base[0], variant.slugs[position] || base[1] + variant.suffix, size[0], size[1], own[0], own[1]];
+      if (data.evaluated) {
+        row.push(own[2]);
+      }
+      rows.push(row);
+    });
+    return rows;
+  }
+
+  /* The index's sort orders of `images`; each sorts the name order again (a stable sort): ties stay by name. */
+  function sortOrders(images, evaluated) {
     var byName = images.slice().sort(function (a, b) {
       return collator.compare(a[0], b[0]);
     });
-    /* Each order sorts the name order again (a stable sort): ties stay by name. */
     function byScore(index, direction) {
       return byName.slice().sort(function (a, b) {
         var x = a[6] ? a[6][index] : null;
@@ -247,10 +272,21 @@
         return b[4] - a[4];
       })
     };
-    if (data.evaluated) {
+    if (evaluated) {
       orders.miou = byScore(1, 1); /* final mIoU, worst first */
       orders.gain = byScore(2, -1); /* SAM's gain, largest first */
     }
+    return orders;
+  }
+
+  function setUpIndex(gallery, data) {
+    var filter = document.getElementById("class-filter");
+    var order = document.getElementById("sort-order");
+    var choice = document.getElementById("variant-choice"); /* only with several variants */
+    var status = document.getElementById("gallery-status");
+    var root = gallery.getAttribute("data-root") || "";
+    var images = data.images;
+    var orders = sortOrders(images, data.evaluated);
     var pager = Pager(
       gallery,
       document.getElementById("gallery-pager"),
@@ -262,14 +298,24 @@
     );
 
     function save(page) {
-      writeHash({ class: filter.value, sort: order.value === "name" ? "" : order.value, page: page > 1 ? page : "" });
+      writeHash({
+        variant: choice && choice.selectedIndex > 0 ? choice.value : "",
+        class: filter.value,
+        sort: order.value === "name" ? "" : order.value,
+        page: page > 1 ? page : ""
+      });
+    }
+
+    function chooseVariant() {
+      images = variantRows(data, choice.selectedIndex);
+      orders = sortOrders(images, data.evaluated);
     }
 
     var matching = classMatcher(document.getElementById("class-names"));
 
     function update(page) {
       var wanted = matching(filter.value);
-      var sorted = orders[order.value] || byName;
+      var sorted = orders[order.value] || orders.name;
       var shown = wanted === null ? sorted : sorted.filter(function (row) {
         return row[5].some(function (pair) {
           return wanted.indexOf(pair[0]) >= 0;
@@ -281,6 +327,14 @@
     }
 
     var state = readHash();
+    if (choice && state.variant !== undefined) {
+      toArray(choice.options).forEach(function (option) {
+        if (option.value === state.variant) {
+          choice.value = state.variant;
+        }
+      });
+      chooseVariant();
+    }
     if (state["class"] !== undefined) {
       filter.value = state["class"];
     }
@@ -293,6 +347,15 @@
     }
     filter.addEventListener("input", changed);
     order.addEventListener("change", changed);
+    if (choice) {
+      /* The reader compares: the page stays (in name order, the same images in the other variant). */
+      choice.addEventListener("change", function () {
+        var page = pager.page();
+        chooseVariant();
+        update(page);
+        save(pager.page());
+      });
+    }
     document.getElementById("gallery-controls").hidden = false;
     var more = document.getElementById("gallery-more");
     if (more) {

@@ -120,3 +120,39 @@ def test_class_page_pages_its_table_and_its_lists(visit, many, site_info):
     )
     assert stacked  # each mask lies over the image's photo thumbnail
     opened.assert_clean()
+
+
+def test_a_variants_rows_and_slugs_follow_the_base_images(results, site_info):
+    """A variant's slug is the base's plus its suffix except where unique_slugs changed it (cut
+    to length, taken by an image's own name): exactly those are listed. An image the variant has
+    no page of gets None; a variant of another size carries its size."""
+    from sitegen.config import Variant
+    from sitegen.site.gallery import VariantListing
+    from sitegen.site.variant_pages import variant_slug_names
+
+    names = ["a" * 58 + ".png", "x.png", "x.png--low", "y.png"]
+    variants = [Variant("base", site_info.options, is_base=True), Variant("Low", site_info.options)]
+    slugs = unique_slugs(variant_slug_names(names, variants))
+    assert slugs[4:] == ["a" * 58 + "-2", "x-png--low-2", "x-png--low--low", "y-png--low"]
+
+    def summaries(slugs, shrink=False):
+        made = []
+        for k, (name, slug) in enumerate(zip(names, slugs)):
+            result = results[k % len(results)]
+            summary = summarize_image(dataclasses.replace(result, image=dataclasses.replace(result.image, name=name)), slug, site_info)
+            made.append(dataclasses.replace(summary, width=summary.width - shrink))
+        return made
+
+    base = summaries(slugs[:4])
+    low = summaries(slugs[4:], shrink=True)
+    del low[3]  # y.png failed in this variant
+    bundle = gallery_bundle(base, site_info, variants=[VariantListing(variants[0], base), VariantListing(variants[1], low)])
+    entry = bundle["variants"][1]
+    assert bundle["variants"][0] == {"name": "base"}
+    assert entry["name"] == "Low" and entry["suffix"] == "--low"
+    assert entry["slugs"] == {"0": "a" * 58 + "-2", "1": "x-png--low-2"}
+    assert entry["images"][3] is None
+    for position, (row, summary) in enumerate(zip(entry["images"][:3], low)):
+        # What static/js/gallery.js derives: the slug, and the card's numbers.
+        assert entry["slugs"].get(str(position), bundle["images"][position][1] + entry["suffix"]) == summary.slug
+        assert row == [summary.total_masks, [[c.index, c.masks] for c in summary.classes if c.found], [summary.width, summary.height]]

@@ -1,7 +1,9 @@
-"""A three-variant site in headless Chromium from file://: the comparison page's linked zoom
-and the funnel's per-class toggles."""
+"""A three-variant site in headless Chromium from file://: the index's variant switch, the
+comparison page's linked zoom and the funnel's per-class toggles."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -14,10 +16,80 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def variant_site(tmp_path_factory):
+    """Three images, three variants; two cards per index page, so the index has two pages."""
     root = tmp_path_factory.mktemp("variant-site")
     write_good_images(root / "images", 3)
-    build(root / "images", root / "site", root / "cache", variants=VARIANTS)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sitegen.site.index_page.CARDS_PER_PAGE", 2)
+        build(root / "images", root / "site", root / "cache", variants=VARIANTS)
     return root / "site"
+
+
+def _expected_cards(site, variant: str, names: list[str]) -> list[dict]:
+    """What a card of each image shows in ``variant``, read from that variant's own files."""
+    cards = []
+    for name in names:
+        slug = name.replace(".", "-") + ("" if variant == "base" else f"--{variant}")
+        statistics = json.loads((site / f"images/{slug}/data/statistics.json").read_text())
+        masks = sum(c["masks_kept"] for c in statistics["classes"])
+        found = [f"{c['name']} {c['masks_kept']}" for c in statistics["classes"] if c["masks_kept"]]
+        cards.append(
+            {
+                "name": name,
+                "href": f"images/{slug}.html",
+                "src": f"images/{slug}/thumb.webp",
+                "meta": f"{statistics['image']['width']} \u00d7 {statistics['image']['height']} px \u00b7 {masks} mask{'' if masks == 1 else 's'}",
+                "chips": found,
+            }
+        )
+    return cards
+
+
+SHOWN_CARDS = """() => [...document.querySelectorAll('#gallery > li')].map(li => ({
+    name: li.dataset.name,
+    href: li.querySelector('a').getAttribute('href'),
+    src: li.querySelector('img').getAttribute('src'),
+    meta: li.querySelector('.meta').textContent,
+    chips: [...li.querySelectorAll('.chip')].map(c => c.textContent.trim()),
+}))"""
+
+LOADED = "() => [...document.querySelectorAll('#gallery img')].every(img => img.complete && img.naturalWidth > 0)"
+
+
+def test_the_variant_switch_swaps_every_cards_thumbnail_and_counts_across_pages(visit, variant_site):
+    opened = visit(variant_site, "index.html")
+    page = opened.page
+    page.wait_for_selector("#gallery-controls:not([hidden])")
+    names = ["img0.png", "img1.png", "img2.png"]
+    assert page.evaluate(SHOWN_CARDS) == _expected_cards(variant_site, "base", names[:2])
+    page.select_option("#variant-choice", "separate")
+    assert page.evaluate(SHOWN_CARDS) == _expected_cards(variant_site, "separate", names[:2])
+    assert "variant=separate" in page.url
+    page.wait_for_function(LOADED)  # the variant's thumbnails exist
+    page.click("#gallery-pager [data-page='1']")  # Next: the variant stays
+    assert page.evaluate(SHOWN_CARDS) == _expected_cards(variant_site, "separate", names[2:])
+    assert "variant=separate" in page.url and "page=2" in page.url
+    page.select_option("#variant-choice", "strict")  # switching keeps the page
+    assert page.evaluate(SHOWN_CARDS) == _expected_cards(variant_site, "strict", names[2:])
+    assert page.inner_text("#gallery-pager .page-label") == "Page 2 of 2"
+    # Filtering and sorting use the chosen variant's numbers: strict kept no mask of any class.
+    page.fill("#class-filter", "red")
+    assert page.evaluate(SHOWN_CARDS) == [] and page.inner_text("#gallery-status") == "Showing 0 of 3 images (1 matching class)"
+    page.select_option("#variant-choice", "separate")
+    assert [card["name"] for card in page.evaluate(SHOWN_CARDS)] == names[:2]
+    page.fill("#class-filter", "")
+    page.select_option("#sort-order", "masks")
+    assert page.evaluate(SHOWN_CARDS) == _expected_cards(variant_site, "separate", names[:2])
+    # Back from an image page returns to the same variant and page.
+    page.click("#gallery-pager [data-page='1']")
+    page.click("#gallery > li h3 a")
+    page.wait_for_url("**/img2-png--separate.html*")
+    page.go_back()
+    page.wait_for_selector("#gallery-controls:not([hidden])")
+    assert page.input_value("#variant-choice") == "separate" and page.input_value("#sort-order") == "masks"
+    assert page.evaluate(SHOWN_CARDS) == _expected_cards(variant_site, "separate", names[2:])
+    assert_links_inside(opened, variant_site, "index.html")
+    opened.assert_clean()
 
 
 def test_zooming_one_variants_map_zooms_them_all(visit, variant_site):

@@ -142,8 +142,9 @@ def test_the_index_summarises_the_variants_side_by_side(sites):
     for row, variant in zip(rows, VARIANTS):
         slugs = [s if variant.is_base else f"{s}--{variant.name}" for s in SLUGS]
         prompts = sum(len(json.loads(files[f"images/{s}/data/prompts.json"])["prompts"]) for s in slugs)
-        assert int(row[2].replace(",", "")) == prompts
-    assert [row[5] for row in rows] == ["0", "9", "0"]  # strict misses all 3 classes of 3 images
+        assert row[2] == "3" and int(row[3].replace(",", "")) == prompts
+    assert [row[6] for row in rows] == ["0", "9", "0"]  # strict misses all 3 classes of 3 images
+    assert len(rows[0]) == 7  # no mIoU column without ground truth
     # The cards are the base variant's.
     assert 'href="images/img1-png.html"' in index and "img1-png--strict" not in index
 
@@ -205,3 +206,17 @@ def test_with_ground_truth_the_comparison_gives_each_variants_miou(sites, tmp_pa
         expected = scores_from_confusion(confusion_matrix(final(slug), labels, 3)).miou
         assert float(shown[variant.name]) == pytest.approx(expected, abs=5e-4), variant.name
     assert len(shown) == 3 and all(0 < float(value) < 1 for value in shown.values())
+    # The index: each variant's mIoU over the three images (summed confusion matrices), and each
+    # card's numbers in each variant for the variant switch.
+    index = (out / "index.html").read_text()
+    rows = _rows(index, "variants-summary")
+    bundle = json.loads((out / "gallery.js").read_text().removeprefix("window.SITEGEN_GALLERY = ").removesuffix(";\n"))
+    for k, (row, variant) in enumerate(zip(rows, VARIANTS)):
+        slugs = [s if variant.is_base else f"{s}--{variant.name}" for s in SLUGS]
+        truths = [np.asarray(Image.open(truth / f"img{i}.png")) for i in range(3)]
+        summed = sum(confusion_matrix(final(slug), labels, 3) for slug, labels in zip(slugs, truths))
+        assert row[7] == f"{scores_from_confusion(summed).miou:.4g}", variant.name
+        for i, (slug, labels) in enumerate(zip(slugs, truths)):
+            miou = scores_from_confusion(confusion_matrix(final(slug), labels, 3)).miou
+            scores = bundle["images"][i][6] if variant.is_base else bundle["variants"][k]["images"][i][2]
+            assert scores[1] == pytest.approx(miou, abs=1e-6), (variant.name, slug)
