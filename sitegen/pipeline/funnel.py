@@ -12,6 +12,9 @@ can lose a class: a class with passing pixels always has a region, a kept region
 prompt, and the most confident non-empty mask of a class is never suppressed (it is compared with
 no kept mask), so ``regions``, ``prompts`` and ``kept_masks`` are never the first zero.
 
+With ground truth, a class the final map holds at under half its true pixels gets a sentence too
+(``sitegen.pipeline.under_found``): the stage that lost them, by its ground-truth pixels.
+
 Everything here is a pure function of a ``PipelineResult``.
 """
 
@@ -66,12 +69,16 @@ class Miss:
         Option values (kebab-case name -> value) that let the class past that stage, computed
         from the run; empty when no option of sitegen's can (the class never wins the argmax,
         SAM returns empty masks, other classes' masks cover it).
+    iou : float or None
+        None for a missed class; for a class found at under half its ground truth (with ground
+        truth only), its IoU in the final map.
     """
 
     stage: str
     step: str
     sentence: str
     changes: dict = field(default_factory=dict)
+    iou: float | None = None
 
 
 @dataclass(frozen=True)
@@ -87,25 +94,34 @@ class ClassFunnel:
         return self.counts[STAGE_KEYS.index(key)]
 
 
-def compute_funnel(result: PipelineResult) -> tuple[ClassFunnel, ...]:
+def compute_funnel(result: PipelineResult, truth: np.ndarray | None = None) -> tuple[ClassFunnel, ...]:
     """The funnel of every class of one run, in class order.
 
     Parameters
     ----------
     result : PipelineResult
+    truth : ndarray of shape (H, W), integer dtype, optional
+        The image's ground truth as class indices (``IGNORED``, -1, where a pixel does not
+        count), the size of ``result``'s maps: classes found at under half of it get a ``Miss``
+        too (``sitegen.pipeline.under_found``).
 
     Returns
     -------
     tuple of ClassFunnel
         One per class of ``result.vocabulary``.
     """
+    from sitegen.pipeline.under_found import explain_under_found  # it builds on this module's records
+
     counts = funnel_counts(result)
     funnels = []
     for spec in result.vocabulary.classes:
         row = tuple(int(n) for n in counts[spec.index])
         by_key = dict(zip(STAGE_KEYS, row))
         missed = by_key["kept_masks"] == 0 or by_key["final"] == 0
-        miss = explain_miss(result, spec.index, by_key) if missed else None
+        if missed:
+            miss = explain_miss(result, spec.index, by_key)
+        else:
+            miss = None if truth is None else explain_under_found(result, spec.index, truth)
         funnels.append(ClassFunnel(spec.index, spec.name, row, miss))
     return tuple(funnels)
 

@@ -6,8 +6,9 @@ evaluation is no part of any cache key, so a ground-truth change recomputes the 
 pages only. Without it nothing here runs and no page mentions an evaluation.
 
 * ``GroundTruthSource`` is what the flags name: the folder, its files by stem, the mapping.
-* ``evaluate_result`` scores one result and draws its picture; a bad file raises
-  ``GroundTruthError`` (one line naming it) and the build leaves the image out of the metrics.
+* ``load_truth`` reads one image's ground truth (a bad file raises ``GroundTruthError``, one
+  line naming it, and the build leaves the image out of the metrics); ``evaluate_result``
+  scores one result against it and draws its picture.
 * ``EvaluationTally`` keeps what the index and class pages need of every image (a few numbers
   per class, never the confusion matrices of thousands of images) and sums the dataset's
   confusion matrices as images arrive.
@@ -28,6 +29,7 @@ import numpy as np
 from sitegen.errors import GroundTruthError
 from sitegen.evaluation import (
     DEFAULT_IGNORE_INDEX,
+    GroundTruth,
     ImageEvaluation,
     LabelMapping,
     Scores,
@@ -39,7 +41,7 @@ from sitegen.evaluation import (
 from sitegen.evaluation.metrics import scores_from_confusion
 from sitegen.figures.evaluation import MAPS, plot_class_iou, plot_confusion, render_evaluation, shown_classes
 from sitegen.figures.palette import Palette
-from sitegen.records import PipelineResult, Vocabulary
+from sitegen.records import LoadedImage, PipelineResult, Vocabulary
 
 METRICS_FILE = "metrics.json"
 SCHEMA_VERSION = 1
@@ -111,18 +113,22 @@ class EvaluatedImage:
     picture: bytes
 
 
-def evaluate_result(result: PipelineResult, source: GroundTruthSource, palette: Palette) -> EvaluatedImage:
-    """Score both maps of ``result`` against its ground truth and draw the comparison.
+def load_truth(image: LoadedImage, source: GroundTruthSource) -> GroundTruth:
+    """The ground truth of ``image`` (every variant of a build shares it: they share the image).
 
     Raises
     ------
     GroundTruthError
         The image's ground truth is missing, unreadable, of another size or outside the mapping.
     """
-    path = source.path_for(result.image.name)
+    path = source.path_for(image.name)
     if not path.is_file():
-        raise GroundTruthError(f"{path}: no ground truth for {result.image.name} (the file is missing)")
-    truth = load_ground_truth(path, result.image, source.mapping)
+        raise GroundTruthError(f"{path}: no ground truth for {image.name} (the file is missing)")
+    return load_ground_truth(path, image, source.mapping)
+
+
+def evaluate_result(result: PipelineResult, truth: GroundTruth, palette: Palette) -> EvaluatedImage:
+    """Score both maps of ``result`` against ``truth`` (``load_truth``'s) and draw the comparison."""
     evaluation = evaluate_image(
         result.image.name, result.dense.prediction, result.final.labels, truth, len(result.vocabulary)
     )

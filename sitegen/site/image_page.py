@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import jinja2
 
     from sitegen.figures import ClassDetails, RenderedStep
+    from sitegen.pipeline.funnel import ClassFunnel
 
 
 def _neighbour(summary: ImageSummary | None, page: str) -> dict | None:
@@ -58,6 +59,7 @@ def image_files(
     evaluation: tuple[EvaluatedImage | None, str | None] | None = None,
     variants: dict[str, str] | None = None,
     comparison: str | None = None,
+    funnels: tuple[ClassFunnel, ...] | None = None,
 ) -> dict[str, bytes]:
     """Every file of one image: its viewer page, figures, and the ``assets`` it links to.
 
@@ -65,13 +67,14 @@ def image_files(
     ``evaluation`` is given with ground truth: ``(EvaluatedImage, None)``, or ``(None, reason)``
     when the image's ground truth was unusable. In a build with several variants, ``variants``
     maps each variant's name to its page of this image and ``comparison`` is the page comparing
-    them; the page links to all of them.
+    them; the page links to all of them. ``funnels`` are ``compute_funnel``'s of ``result``
+    (with ground truth, the build's, which explain under-found classes; default: computed here).
     """
     from sitegen.pipeline.data_files import statistics, to_json_bytes
 
     page = summary.page
     folder = image_folder(summary.slug)
-    files, viewer = step_viewer(result, steps, class_details, site, folder, page, link_classes=True)
+    files, viewer = step_viewer(result, steps, class_details, site, folder, page, link_classes=True, funnels=funnels)
     files.update(assets)
 
     stats = statistics(result)

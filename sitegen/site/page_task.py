@@ -22,7 +22,8 @@ class PageTask:
 
     ``previous`` and ``next`` are the neighbours its page links to; ``figures_key`` is the key of
     its rendered steps in ``cache``; ``evaluation`` is ``image_files``'s (with ground truth only),
-    and so are ``variants`` and ``comparison`` (with several variants only).
+    and so are ``variants`` and ``comparison`` (with several variants only) and ``funnels`` (the
+    build's, which with ground truth explains under-found classes too; None: from ``result``).
     """
 
     result: PipelineResult
@@ -36,6 +37,7 @@ class PageTask:
     evaluation: tuple | None = None
     variants: tuple[tuple[str, str], ...] = ()
     comparison: str | None = None
+    funnels: tuple | None = None
 
 
 @functools.lru_cache(maxsize=1)
@@ -75,5 +77,5 @@ def render_pages(task: PageTask) -> dict[str, bytes]:
     assets = image_assets(task.result, task.summary, task.site)
     return image_files(
         task.result, steps, task.summary, task.previous, task.next, task.site, _environment(), assets, class_details,
-        evaluation=task.evaluation, variants=dict(task.variants), comparison=task.comparison,
+        evaluation=task.evaluation, variants=dict(task.variants), comparison=task.comparison, funnels=task.funnels,
     )

@@ -22,8 +22,9 @@ from rich.markup import escape
 from sitegen.config import Variant
 from sitegen.errors import GroundTruthError, SitegenError, is_out_of_memory
 from sitegen.records import PipelineResult
-from sitegen.evaluation import ImageEvaluation
-from sitegen.site.evaluation import EvaluatedImage, EvaluationTally, evaluate_result
+from sitegen.evaluation import GroundTruth, ImageEvaluation, evaluate_image
+from sitegen.pipeline.funnel import ClassFunnel, compute_funnel
+from sitegen.site.evaluation import EvaluatedImage, EvaluationTally, evaluate_result, load_truth
 from sitegen.site.gallery import VariantListing
 from sitegen.site.image_results import RUN_ERRORS, ImageResults, PreparedImage, failure_of
 from sitegen.site.index_page import site_files
@@ -43,6 +44,7 @@ class _Pending:
     result: PipelineResult | None  # None once handed to the pool
     summary: ImageSummary
     figures_key: str
+    funnels: tuple[ClassFunnel, ...]  # with ground truth, under-found classes explained too
     evaluated: EvaluatedImage | None = None  # with --ground-truth, when the ground truth is usable
     left_out: str | None = None  # why the image has no evaluation, with --ground-truth
     variants: tuple[tuple[str, str], ...] = ()
@@ -111,6 +113,7 @@ class SiteBuilder:
             if isinstance(outcome, Exception):
                 raise outcome
             computed = outcome.results if outcome is not None else {}
+            truth, left_out = None, None
             ready = []
             for k, (state, slug) in enumerate(zip(self.states, prepared.slugs)):
                 name = state.variant.name
@@ -125,14 +128,19 @@ class SiteBuilder:
                     args = (result, state.site, self.results.cache, figures_key, self.per_class_details)
                     self.pool.submit((path, None, k), rendered_figures, *args)
                     continue
-                ready.append(_Pending(path, result, summarize_image(result, slug, state.site), figures_key))
+                if k == 0 and self.evaluation is not None:  # every variant shares the image, so its ground truth
+                    truth, left_out = self._load_truth(result)
+                funnels = compute_funnel(result, None if truth is None else truth.labels)
+                summary = summarize_image(result, slug, state.site, funnels)
+                ready.append(_Pending(path, result, summary, figures_key, funnels))
             if not pages:
                 self.write_outcomes(self.pool.ready())
                 return
             if self.evaluation is not None:  # the base variant's result is evaluated
-                ready[0].evaluated, ready[0].left_out = self._evaluate(ready[0].result)
+                ready[0].left_out = left_out
+                ready[0].evaluated = None if truth is None else evaluate_result(ready[0].result, truth, self.site.palette)
             if len(ready) > 1:
-                ready = self._compare(ready)
+                ready = self._compare(ready, truth)
         except RUN_ERRORS:
             raise  # about the whole run (no weights, a bad option), not this image: stop, one message
         except Exception as error:  # noqa: BLE001 -- one bad image never stops the build
@@ -145,16 +153,20 @@ class SiteBuilder:
             state.pending = pending
         self.write_outcomes(self.pool.ready())
 
-    def _compare(self, ready: list[_Pending]) -> list[_Pending]:
+    def _compare(self, ready: list[_Pending], truth: GroundTruth | None) -> list[_Pending]:
         """Write the image's comparison page; the waiting pages learn their siblings."""
-        from sitegen.pipeline.funnel import compute_funnel
         from sitegen.site.variant_pages import comparison_files, comparison_page_path
 
         variants = [state.variant for state in self.states]
         results = {v.name: pending.result for v, pending in zip(variants, ready)}
         pages = {v.name: pending.summary.page for v, pending in zip(variants, ready)}
-        funnels = {name: compute_funnel(result) for name, result in results.items()}
-        scored = self._score_variants(results) if self.evaluation is not None else None
+        funnels = {v.name: pending.funnels for v, pending in zip(variants, ready)}
+        scored = None
+        if truth is not None:
+            scored = {
+                name: evaluate_image(r.image.name, r.dense.prediction, r.final.labels, truth, len(r.vocabulary))
+                for name, r in results.items()
+            }
         mean_iou = None if scored is None else {name: evaluation.final.miou for name, evaluation in scored.items()}
         files = comparison_files(results, funnels, variants, pages, ready[0].summary.slug, self.site, self.env, mean_iou)
         for relpath in sorted(files):
@@ -167,21 +179,6 @@ class SiteBuilder:
             )
             for k, pending in enumerate(ready)
         ]
-
-    def _score_variants(self, results: dict[str, PipelineResult]) -> dict[str, ImageEvaluation] | None:
-        """Each variant's maps of the image scored, None when its ground truth is unusable."""
-        from sitegen.evaluation import evaluate_image, load_ground_truth
-
-        first = next(iter(results.values()))
-        source = self.evaluation.source
-        try:
-            truth = load_ground_truth(source.path_for(first.image.name), first.image, source.mapping)
-        except (GroundTruthError, OSError):
-            return None  # the base variant's evaluation already reported why
-        return {
-            name: evaluate_image(r.image.name, r.dense.prediction, r.final.labels, truth, len(r.vocabulary))
-            for name, r in results.items()
-        }
 
     def _flush(self, k: int, next_summary: ImageSummary | None = None) -> None:
         """Hand variant ``k``'s waiting image, whose next neighbour is now known, to the pool."""
@@ -200,7 +197,7 @@ class SiteBuilder:
         evaluation = None if self.evaluation is None or k else (pending.evaluated, pending.left_out)
         return PageTask(
             result, pending.summary, previous, next_summary, self.states[k].site, self.results.cache,
-            pending.figures_key, self.per_class_details, evaluation, pending.variants, pending.comparison,
+            pending.figures_key, self.per_class_details, evaluation, pending.variants, pending.comparison, pending.funnels,
         )
 
     def finish_images(self) -> None:
@@ -281,11 +278,11 @@ class SiteBuilder:
                     break
                 state.linked[summary.name] = wanted
 
-    def _evaluate(self, result: PipelineResult) -> tuple[EvaluatedImage | None, str | None]:
-        """``(EvaluatedImage, None)``, or ``(None, reason)`` when the ground truth is unusable
+    def _load_truth(self, result: PipelineResult) -> tuple[GroundTruth | None, str | None]:
+        """``(GroundTruth, None)``, or ``(None, reason)`` when the ground truth is unusable
         (the reason is also a warning: one line naming the file)."""
         try:
-            return evaluate_result(result, self.evaluation.source, self.site.palette), None
+            return load_truth(result.image, self.evaluation.source), None
         except GroundTruthError as error:
             self.warnings.append(str(error))
             if not self.quiet:

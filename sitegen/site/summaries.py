@@ -130,15 +130,19 @@ class Failure:
     reason: str
 
 
-def summarize_image(result: PipelineResult, slug: str, site: SiteInfo) -> ImageSummary:
-    """The per-image record the index and the class pages are built from."""
+def summarize_image(result: PipelineResult, slug: str, site: SiteInfo, funnels: tuple | None = None) -> ImageSummary:
+    """The per-image record the index and the class pages are built from.
+
+    ``funnels`` are ``compute_funnel``'s of ``result`` (with ground truth, the build's); default:
+    computed here.
+    """
     from sitegen.figures.registry import step_info
     from sitegen.pipeline.data_files import class_statistics
     from sitegen.pipeline.funnel import compute_funnel
 
     folder = image_folder(slug)
     classes = []
-    funnels = compute_funnel(result)
+    funnels = funnels if funnels is not None else compute_funnel(result)
     for row in class_statistics(result):
         i = row["index"]
         miss = funnels[i].miss

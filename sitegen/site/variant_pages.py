@@ -96,6 +96,7 @@ def funnel_section(
         "stages": [stage.label for stage in STAGES],
         "rows": rows,
         "misses": misses,
+        "under_found": any(f.miss is not None and f.miss.iou is not None for f in funnels),
     }
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sitegen.errors import SitegenError
 from sitegen.figures.variants import plot_funnel
-from sitegen.pipeline.funnel import compute_funnel
+from sitegen.pipeline.funnel import ClassFunnel, compute_funnel
 from sitegen.records import PipelineResult
 from sitegen.site.figures_bundle import figures_script, place_figures
 from sitegen.site.page_context import class_link, fact_rows, file_size_text
@@ -57,6 +57,7 @@ def step_viewer(
     folder: str,
     page: str,
     link_classes: bool,
+    funnels: tuple[ClassFunnel, ...] | None = None,
 ) -> tuple[dict[str, bytes], dict]:
     """The 18-step viewer's files under ``folder`` and its context for the page at ``page``.
 
@@ -94,7 +95,7 @@ def step_viewer(
             record.update(_picture(page, png_path, step.png))
         step_records.append(record)
 
-    funnels = compute_funnel(result)
+    funnels = funnels if funnels is not None else compute_funnel(result)
     details_records = []
     for details in class_details or []:
         i = details.class_index

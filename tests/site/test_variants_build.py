@@ -220,3 +220,48 @@ def test_with_ground_truth_the_comparison_gives_each_variants_miou(sites, tmp_pa
             miou = scores_from_confusion(confusion_matrix(final(slug), labels, 3)).miou
             scores = bundle["images"][i][6] if variant.is_base else bundle["variants"][k]["images"][i][2]
             assert scores[1] == pytest.approx(miou, abs=1e-6), (variant.name, slug)
+
+
+def test_with_ground_truth_an_under_found_class_is_explained_in_every_variant(sites, tmp_path):
+    """Ground truth that calls the red and green bands blue too: the final maps hold blue at under
+    half of its ground truth, and every variant's pages name the stage that lost it, the argmax."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from sitegen.site.evaluation import GroundTruthSource
+    from tests.site.fake_models import VOCABULARY
+
+    files = sites["three"][0]
+
+    def maps(slug):
+        with np.load(io.BytesIO(files[f"images/{slug}/data/probabilities.npz"])) as data:
+            return data["prediction"].astype(np.int64), data["final"].astype(np.int64)
+
+    truth = tmp_path / "gt"
+    truth.mkdir()
+    for i in range(3):
+        Image.fromarray(np.full(maps(SLUGS[i])[1].shape, 2, np.uint8)).save(truth / f"img{i}.png")
+    out = tmp_path / "site"
+    build(sites["images"], out, sites["root"] / "cache3", variants=VARIANTS, ground_truth=GroundTruthSource.open(truth, VOCABULARY))
+    for variant in ("base", "separate"):  # strict misses blue outright: the usual sentence
+        slug = "img1-png" if variant == "base" else f"img1-png--{variant}"
+        prediction, final = maps(slug)
+        total, held, wins = final.size, int((final == 2).sum()), int((prediction == 2).sum())
+        iou = held / total  # the ground truth is blue everywhere: the union is every pixel
+        page = (out / f"images/{slug}.html").read_text()
+        assert "<h3>Missed and under-found classes</h3>" in page
+        misses = re.findall(r'<li><a class="chip"[^>]*>.*?blue.*?</a> (.*?) <a href="(#step-\d+)">', page, re.S)
+        assert misses == [
+            (
+                f"IoU {iou:.2f}, the final map labels {held:,} of its {total:,} ground-truth px; it wins the argmax at "
+                f"only {wins:,} of them (another class is more likely at the rest); no option of stages 4-12 changes that.",
+                "#step-6",
+            )
+        ], variant
+    blue = (out / "classes/blue.html").read_text()
+    tables = [json.loads(rows) for rows in re.findall(r'<script type="application/json" id="funnel-rows-\d+">(.*?)</script>', blue)]
+    steps = [[row["miss_step"] for row in table] for table in tables]
+    assert steps == [[6, 6, 6], [10, 10, 10], [6, 6, 6]]  # base, strict (regions too small), separate
+    assert "found at under half their ground truth" in (out / "index.html").read_text()
