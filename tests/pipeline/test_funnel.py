@@ -34,13 +34,16 @@ class ObjectSam:
     def batch_bytes(self, height, width):
         return 3 * height * width
 
+    def mask_at(self, x: int, y: int) -> np.ndarray:
+        """(H, W) bool: the answer to a prompt whose first point is at (x, y)."""
+        obj = self.objects[y, x]
+        return (self.objects == obj) if obj > 0 else np.zeros(self.objects.shape, bool)
+
     def predict(self, points, labels):
         """All prompts in one batch (indices, (P, 3, H, W) masks, (P, 3) scores)."""
         masks = []
         for prompt in points:
-            x, y = np.round(prompt[0]).astype(int)
-            obj = self.objects[y, x]
-            mask = (self.objects == obj) if obj > 0 else np.zeros(self.objects.shape, bool)
+            mask = self.mask_at(*np.round(prompt[0]).astype(int))
             masks.append(np.stack([mask, mask, mask]))
         masks = np.array(masks, bool).reshape(len(points), 3, *self.objects.shape)
         yield list(range(len(points))), masks, np.tile(np.array([0.5, 0.9, 0.7], np.float32), (len(points), 1))

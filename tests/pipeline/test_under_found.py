@@ -20,29 +20,30 @@ from sitegen.pipeline.funnel import compute_funnel
 from sitegen.pipeline.run import run_stages
 from sitegen.pipeline.under_found import truth_coverage
 from sitegen.records import DenseSimilarity, LoadedImage
-from tests.pipeline.test_funnel import BACKGROUND, CAT, CAT_BOX, DOG, HEIGHT, OPTIONS, VOCABULARY, WIDTH, StubModels, scene
+from tests.pipeline.test_funnel import (
+    BACKGROUND,
+    CAT,
+    CAT_BOX,
+    DOG,
+    HEIGHT,
+    OPTIONS,
+    VOCABULARY,
+    WIDTH,
+    ObjectSam,
+    StubModels,
+    scene,
+)
 
 
-class PickedSam:
-    """SAM stand-in: ``which[y, x]`` of a prompt's first point picks its mask from ``masks`` (-1: empty)."""
+class PickedSam(ObjectSam):
+    """SAM stand-in: ``which[y, x]`` of a prompt's first point picks its mask from ``masks``."""
 
     def __init__(self, which: np.ndarray, masks: list[np.ndarray]):
-        self.which, self.masks = which, masks
+        super().__init__(which)
+        self.masks = masks
 
-    def set_image(self, rgb):
-        pass
-
-    def batch_bytes(self, height, width):
-        return 3 * height * width
-
-    def predict(self, points, labels):
-        picked = []
-        for prompt in points:
-            x, y = np.round(prompt[0]).astype(int)
-            k = self.which[y, x]
-            picked.append(self.masks[k] if k >= 0 else np.zeros((HEIGHT, WIDTH), bool))
-        masks = np.repeat(np.array(picked, bool).reshape(len(points), 1, HEIGHT, WIDTH), 3, axis=1)
-        yield list(range(len(points))), masks, np.tile(np.array([0.5, 0.9, 0.7], np.float32), (len(points), 1))
+    def mask_at(self, x: int, y: int) -> np.ndarray:
+        return self.masks[self.objects[y, x]]
 
 
 def box(y0, y1, x0, x1) -> np.ndarray:
