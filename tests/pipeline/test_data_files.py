@@ -1,4 +1,5 @@
 import io
+import json
 
 import numpy as np
 
@@ -36,3 +37,15 @@ def test_compact_npz_bands_of_a_large_image_match_the_full_maps(monkeypatch):
         assert data["probabilities"].shape == (3, 19, 15)
         expected = np.rint(result.dense.scores.probabilities()[::2, ::2] * 255).astype(np.uint8)
         assert np.array_equal(data["probabilities"], expected.transpose(2, 0, 1))
+
+
+def test_json_files_read_back_equal_with_lists_of_numbers_on_one_line():
+    result = make_result()
+    for record in (data_files.prompts_record(result), data_files.statistics(result)):
+        assert json.loads(data_files.to_json_bytes(record)) == record
+    prompts = data_files.prompts_record(result)
+    lines = data_files.to_json_bytes(prompts).decode("utf-8").splitlines()
+    assert len(lines) < len(json.dumps(prompts, indent=2).splitlines()) / 2
+    assert '      "bbox": [' + ", ".join(map(str, prompts["regions"][0]["bbox"])) + "]," in lines
+    tricky = {"class_name": "odd [1,  2]", "box": [1, 2]}  # a string that reads like a list
+    assert json.loads(data_files.to_json_bytes(tricky)) == tricky
