@@ -11,7 +11,7 @@ import numpy as np
 
 from sitegen.figures.canvas import LegendItem, Panel, compose
 from sitegen.figures.charts import bar_chart, histogram_chart, table_image
-from sitegen.figures.class_maps import viridis_bar
+from sitegen.figures.class_maps import class_map_frame, viridis_bar
 from sitegen.figures.hover import hover_grid, hover_trace
 from sitegen.figures.outlines import class_paths
 from sitegen.figures.overlay import (
@@ -25,7 +25,7 @@ from sitegen.figures.overlay import (
     paint,
 )
 from sitegen.figures.palette import Palette
-from sitegen.figures.picture_assets import HEATMAP_SIDE, heatmap_png
+from sitegen.figures.picture_assets import heatmap_png
 from sitegen.figures.plotly_json import add_to_layout, figure_json, plotly_text, rounded
 from sitegen.figures.plotly_layout import (
     FONT,
@@ -38,6 +38,7 @@ from sitegen.figures.plotly_layout import (
     points_trace,
 )
 from sitegen.figures.registry import ClassDetails
+from sitegen.figures.shown_classes import shown_classes
 from sitegen.figures.step14_sam_candidates import CELL_SIDE, candidate_picture, crop_box
 from sitegen.pipeline.mask_selection import SHOWN_CANDIDATE_PROMPTS
 from sitegen.figures.views import draw_prompts, message_picture, panel_frame, regions_picture
@@ -205,7 +206,7 @@ def _confidence_figure(result: PipelineResult, c: int) -> tuple[dict, dict[str, 
     }
     grid = hover_grid(height, width, 1)
     probability = result.dense.scores.probabilities_at
-    asset = Frame.fit(height, width, HEATMAP_SIDE, HEATMAP_SIDE)
+    asset = class_map_frame(height, width, len(shown_classes(result).indices))  # step 5's picture of it
     data = [
         hover_trace(
             grid,

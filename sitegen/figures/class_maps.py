@@ -39,6 +39,15 @@ ALL_CLASS_BUDGET = 100_000
 ClassMaps = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
+def class_map_frame(height: int, width: int, classes: int) -> Frame:
+    """The size of each of ``classes`` class-map assets of a figure (``ASSET_PIXEL_BUDGET`` in all).
+
+    Per-class details draw their class's map at this size too, so the two share one file.
+    """
+    max_side = int(np.clip(np.sqrt(ASSET_PIXEL_BUDGET / max(1, classes)), 96, 320))
+    return Frame.fit(height, width, max_side, max_side)
+
+
 def class_maps_png(
     title: str,
     result: PipelineResult,
@@ -83,8 +92,7 @@ def class_maps_figure(
     height, width, total = result.image.height, result.image.width, len(result.vocabulary)
     names = plotly_names(result.vocabulary)
     classes = list(classes)
-    max_side = int(np.clip(np.sqrt(ASSET_PIXEL_BUDGET / max(1, len(classes))), 96, 320))
-    shown = maps(*Frame.fit(height, width, max_side, max_side).pixels())
+    shown = maps(*class_map_frame(height, width, len(classes)).pixels())
     assets = {f"{asset_prefix}_{c}": heatmap_png(shown[..., c], *value_range) for c in classes}
     grid = hover_grid(height, width, max(1, len(classes)))
     lines = "<br>".join(f"{names[c]}: %{{customdata[{i}]:.3f}}" for i, c in enumerate(classes))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import numbers
+import re
 
 import jinja2
 from markupsafe import Markup
@@ -80,9 +81,17 @@ def format_number(value: object) -> str:
     return "—" if value is None else str(value)
 
 
+#: The indentation of a template line (pages have no <pre> or <textarea> whose text it would change).
+_INDENT = re.compile(r"\n[ \t]+")
+
+
 def render_page(env: jinja2.Environment, template_name: str, context: dict) -> str:
-    """Render one page template with its context."""
-    return env.get_template(template_name).render(context)
+    """Render one page template with its context, without the templates' indentation.
+
+    The indentation that keeps templates readable is 7 % of an image page (4 kB of a VOC photo's,
+    on every one of thousands of pages); browsers ignore it.
+    """
+    return _INDENT.sub("\n", env.get_template(template_name).render(context))
 
 
 def format_signed(value: float | None) -> str:

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import jinja2
 import pytest
 from PIL import Image
 
@@ -20,7 +21,7 @@ from sitegen.site.assets import static_files
 from sitegen.site.figures_bundle import figures_script
 from sitegen.site.image_page import image_assets, image_files
 from sitegen.site.page_context import RANDOM_WEIGHTS_WARNING, file_size_text
-from sitegen.site.render import script_json
+from sitegen.site.render import render_page, script_json
 from sitegen.site.slugs import MAX_SLUG_LENGTH, WINDOWS_RESERVED, slugify, unique_slugs
 from sitegen.site.summaries import SiteInfo, summarize_image
 from tests.site.factory import CLASS_NAMES, FAILURE_REASON, SCRIPT_FILE, build_run, build_site, found_classes
@@ -416,3 +417,14 @@ def test_a_figure_naming_an_asset_it_did_not_render_is_refused(results, site_inf
     summary = summarize_image(result, "empty-png", site_info)
     with pytest.raises(SitegenError, match="'missing'"):
         image_files(result, steps, summary, None, None, site_info, env, image_assets(result, summary, site_info))
+
+
+def test_pages_lose_only_indentation_and_no_template_holds_preformatted_text():
+    """render_page drops each line's leading blanks: safe only while no page has <pre> or <textarea>."""
+    from sitegen.site.assets import resource_dir
+
+    for template in resource_dir("templates").rglob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        assert "<pre" not in text and "<textarea" not in text, template.name
+    env = jinja2.Environment(loader=jinja2.DictLoader({"t.html": "<ul>\n  <li>{{ a }}</li>\n\t<li>b  c</li>\n</ul>"}))
+    assert render_page(env, "t.html", {"a": "x  y"}) == "<ul>\n<li>x  y</li>\n<li>b  c</li>\n</ul>"
