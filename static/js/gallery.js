@@ -3,15 +3,14 @@
  *
  * The data is window.SITEGEN_GALLERY (the site's gallery.js: classes, path patterns and a row per
  * image) and, on a class page, the JSON in #class-images (the class's numbers per image). The
- * HTML holds the first page only; this script renders any page of the filtered, sorted list with
- * DOM methods (names are text, never HTML), thumbnails loading="lazy". The state (class filter,
+ * HTML holds the first page only (the index loads gallery.js only when the reader goes past that
+ * page, so its first render parses no data); this script renders any page of the filtered, sorted
+ * list with DOM methods (names are text, never HTML), thumbnails loading="lazy". The state (class filter,
  * sort order, page) lives in the URL's #hash, so Back from an image returns to the same page.
  * A plain script (no modules, no fetch): the site works from file://.
  */
 (function () {
   "use strict";
-
-  var collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
 
   function formatInteger(n) {
     return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
@@ -81,28 +80,28 @@
   }
 
   /*
-   * One paged list: render(items) shows page `page` of `items` in `list` with renderItem, and
+   * One paged list: show(items, page) shows page `page` of `items` in `list` with renderItem, and
    * updates the pager nav (Previous, "Page 2 of 31", Next). onPage(page) reports moves.
+   *
+   * Until items are shown the list keeps the page as written in the HTML: describe(count) labels
+   * the nav for it as page 1 of `count` items (the index's first page, before its data loads).
+   * show(items, page, true) takes the items without redrawing the page the list already holds.
+   * With `ready`, a move waits for ready(move): the index loads its data first.
    */
-  function Pager(list, nav, perPage, renderItem, onPage) {
-    var items = [];
+  function Pager(list, nav, perPage, renderItem, onPage, ready) {
+    var items = null;
+    var count = 0;
     var page = 1;
     var label = nav && nav.querySelector(".page-label");
     var previous = nav && nav.querySelector("[data-page='-1']");
     var next = nav && nav.querySelector("[data-page='1']");
 
     function pages() {
-      return Math.max(1, Math.ceil(items.length / perPage));
+      return Math.max(1, Math.ceil(count / perPage));
     }
 
-    function draw() {
+    function drawNav() {
       page = Math.max(1, Math.min(pages(), page));
-      var fragment = document.createDocumentFragment();
-      items.slice((page - 1) * perPage, page * perPage).forEach(function (item) {
-        fragment.appendChild(renderItem(item));
-      });
-      list.textContent = "";
-      list.appendChild(fragment);
       if (nav) {
         nav.hidden = pages() < 2;
         label.textContent = "Page " + page + " of " + pages();
@@ -111,25 +110,47 @@
       }
     }
 
+    function draw() {
+      drawNav();
+      var fragment = document.createDocumentFragment();
+      items.slice((page - 1) * perPage, page * perPage).forEach(function (item) {
+        fragment.appendChild(renderItem(item));
+      });
+      list.textContent = "";
+      list.appendChild(fragment);
+    }
+
     if (nav) {
       nav.addEventListener("click", function (event) {
         var button = event.target.closest("[data-page]");
-        if (button) {
-          page += Number(button.getAttribute("data-page"));
+        if (!button) {
+          return;
+        }
+        var step = Number(button.getAttribute("data-page"));
+        (ready || function (move) { move(); })(function () {
+          page += step;
           draw();
           if (onPage) {
             onPage(page);
           }
           list.scrollIntoView({ block: "nearest" });
-        }
+        });
       });
     }
 
     return {
-      show: function (newItems, newPage) {
+      show: function (newItems, newPage, keepList) {
         items = newItems;
+        count = items.length;
         page = newPage || 1;
-        draw();
+        (keepList ? drawNav : draw)();
+      },
+      describe: function (total) {
+        count = total;
+        drawNav();
+      },
+      shown: function () {
+        return items !== null;
       },
       page: function () {
         return page;
@@ -251,13 +272,15 @@
     return rows;
   }
 
-  /* The index's sort orders of `images`; each sorts the name order again (a stable sort): ties stay by name. */
+  /*
+   * The index's sort orders of `images`, each made the first time it is asked for. The name order
+   * is the rows' own (the site's order: by file name, as the build sorts the images and as the
+   * image pages' previous/next links go), so the first page needs no sort; the others sort it
+   * again (a stable sort: ties stay by name). order(key) returns the rows in that order.
+   */
   function sortOrders(images, evaluated) {
-    var byName = images.slice().sort(function (a, b) {
-      return collator.compare(a[0], b[0]);
-    });
     function byScore(index, direction) {
-      return byName.slice().sort(function (a, b) {
+      return images.slice().sort(function (a, b) {
         var x = a[6] ? a[6][index] : null;
         var y = b[6] ? b[6][index] : null;
         if (x === null || y === null) {
@@ -266,27 +289,70 @@
         return direction * (x - y);
       });
     }
-    var orders = {
-      name: byName,
-      masks: byName.slice().sort(function (a, b) {
-        return b[4] - a[4];
-      })
+    var makers = {
+      name: function () {
+        return images;
+      },
+      masks: function () {
+        return images.slice().sort(function (a, b) {
+          return b[4] - a[4];
+        });
+      }
     };
     if (evaluated) {
-      orders.miou = byScore(1, 1); /* final mIoU, worst first */
-      orders.gain = byScore(2, -1); /* SAM's gain, largest first */
+      makers.miou = function () {
+        return byScore(1, 1); /* final mIoU, worst first */
+      };
+      makers.gain = function () {
+        return byScore(2, -1); /* SAM's gain, largest first */
+      };
     }
-    return orders;
+    var made = {};
+    return function (key) {
+      key = makers[key] ? key : "name";
+      made[key] = made[key] || makers[key]();
+      return made[key];
+    };
   }
 
-  function setUpIndex(gallery, data) {
+  /*
+   * Loads the site's gallery data (the script `src`, which sets window.SITEGEN_GALLERY) once, by
+   * adding a <script> element (a plain script, so it works from file://), and calls
+   * callback(data) when it is there, or failed() if it cannot load.
+   */
+  function withGalleryData(src, callback, failed) {
+    if (window.SITEGEN_GALLERY) {
+      callback(window.SITEGEN_GALLERY);
+      return;
+    }
+    var script = document.querySelector("script[data-gallery-data]");
+    if (!script) {
+      script = element("script", { src: src, "data-gallery-data": "" });
+      document.head.appendChild(script);
+    }
+    script.addEventListener("load", function () {
+      callback(window.SITEGEN_GALLERY);
+    });
+    script.addEventListener("error", failed);
+  }
+
+  /*
+   * The index: the HTML's first page of cards (the base variant's first images in name order)
+   * stays as written, so the first render parses no data and sorts nothing. The data (gallery.js,
+   * a row per image) loads when the reader first pages, sorts, filters or switches variant, or
+   * when the URL's #hash asks for another state; then every page of the list is drawn from it.
+   */
+  function setUpIndex(gallery) {
     var filter = document.getElementById("class-filter");
     var order = document.getElementById("sort-order");
     var choice = document.getElementById("variant-choice"); /* only with several variants */
     var status = document.getElementById("gallery-status");
     var root = gallery.getAttribute("data-root") || "";
-    var images = data.images;
-    var orders = sortOrders(images, data.evaluated);
+    var matching = classMatcher(document.getElementById("class-names"));
+    var total = Number(gallery.getAttribute("data-total")); /* the base's images, until the data is there */
+    var data = null;
+    var images = null;
+    var orders = null;
     var pager = Pager(
       gallery,
       document.getElementById("gallery-pager"),
@@ -294,8 +360,36 @@
       function (row) {
         return imageCard(data, root, row);
       },
-      save
+      save,
+      function (move) {
+        withData(function () {
+          if (!pager.shown()) {
+            update(1, true); /* the list holds page 1 as written */
+          }
+          move();
+        });
+      }
     );
+
+    /* Runs callback once the data is there; the list is aria-busy while it loads. */
+    function withData(callback) {
+      if (data) {
+        callback();
+        return;
+      }
+      gallery.setAttribute("aria-busy", "true");
+      withGalleryData(gallery.getAttribute("data-gallery"), function (loaded) {
+        if (!data) {
+          data = loaded;
+          chooseVariant();
+        }
+        callback();
+        gallery.removeAttribute("aria-busy");
+      }, function () {
+        gallery.removeAttribute("aria-busy");
+        status.textContent = "The list of every image (" + gallery.getAttribute("data-gallery") + ") did not load: the first page is shown.";
+      });
+    }
 
     function save(page) {
       writeHash({
@@ -306,24 +400,35 @@
       });
     }
 
+    /* The rows of the variant chosen (the base without a switch) and their sort orders. */
     function chooseVariant() {
-      images = variantRows(data, choice.selectedIndex);
+      images = variantRows(data, choice ? choice.selectedIndex : 0);
       orders = sortOrders(images, data.evaluated);
+      total = images.length;
     }
 
-    var matching = classMatcher(document.getElementById("class-names"));
+    function showStatus(shown, wanted) {
+      status.textContent = "Showing " + formatInteger(shown) + " of " + formatInteger(total) + " images" +
+        (wanted === null ? "" : " (" + formatInteger(wanted.length) + " matching class" + (wanted.length === 1 ? ")" : "es)"));
+    }
 
-    function update(page) {
+    function update(page, keepList) {
       var wanted = matching(filter.value);
-      var sorted = orders[order.value] || orders.name;
+      var sorted = orders(order.value);
       var shown = wanted === null ? sorted : sorted.filter(function (row) {
         return row[5].some(function (pair) {
           return wanted.indexOf(pair[0]) >= 0;
         });
       });
-      pager.show(shown, page);
-      status.textContent = "Showing " + formatInteger(shown.length) + " of " + formatInteger(images.length) + " images" +
-        (wanted === null ? "" : " (" + formatInteger(wanted.length) + " matching class" + (wanted.length === 1 ? ")" : "es)"));
+      pager.show(shown, page, keepList);
+      showStatus(shown.length, wanted);
+    }
+
+    function changed() {
+      withData(function () {
+        update(1);
+        save(1);
+      });
     }
 
     var state = readHash();
@@ -333,27 +438,24 @@
           choice.value = state.variant;
         }
       });
-      chooseVariant();
     }
     if (state["class"] !== undefined) {
       filter.value = state["class"];
     }
-    if (orders[state.sort] && order.querySelector("option[value='" + state.sort + "']")) {
+    if (state.sort && order.querySelector("option[value='" + state.sort + "']")) {
       order.value = state.sort;
-    }
-    function changed() {
-      update(1);
-      save(1);
     }
     filter.addEventListener("input", changed);
     order.addEventListener("change", changed);
     if (choice) {
       /* The reader compares: the page stays (in name order, the same images in the other variant). */
       choice.addEventListener("change", function () {
-        var page = pager.page();
-        chooseVariant();
-        update(page);
-        save(pager.page());
+        withData(function () {
+          var page = pager.page();
+          chooseVariant();
+          update(page);
+          save(pager.page());
+        });
       });
     }
     document.getElementById("gallery-controls").hidden = false;
@@ -361,7 +463,15 @@
     if (more) {
       more.hidden = true;
     }
-    update(Number(state.page) || 1);
+    var firstPage = filter.value === "" && order.value === "name" && !(Number(state.page) > 1) && !(choice && choice.selectedIndex > 0);
+    if (firstPage) {
+      pager.describe(total); /* the first page, as written */
+      showStatus(total, null);
+    } else {
+      withData(function () {
+        update(Number(state.page) || 1);
+      });
+    }
   }
 
   /* --- Class pages: where the class was found, its numbers per image, where it was not --- */
@@ -475,18 +585,14 @@
 
   function start() {
     setUpFunnelTables(); /* their rows are in the page: no gallery data needed */
-    var data = window.SITEGEN_GALLERY;
-    if (!data) {
-      return; /* the first page, as written in the HTML, stays */
-    }
     var gallery = document.getElementById("gallery");
-    var classImages = document.getElementById("class-images");
     if (gallery) {
-      setUpIndex(gallery, data);
+      setUpIndex(gallery); /* loads the gallery data when the reader needs more than the first page */
     }
-    if (classImages) {
-      setUpClassPage(classImages, data);
-    }
+    var classImages = document.getElementById("class-images");
+    if (classImages && window.SITEGEN_GALLERY) {
+      setUpClassPage(classImages, window.SITEGEN_GALLERY);
+    } /* without the data, the first page of each list, as written in the HTML, stays */
   }
 
   if (document.readyState === "loading") {

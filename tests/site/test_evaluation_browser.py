@@ -11,6 +11,7 @@ from sitegen.site.evaluation import METRICS_FILE, GroundTruthSource
 from tests.site.build_support import build, write_good_images
 from tests.site.fake_models import VOCABULARY
 from tests.site.test_evaluation_build import SLUGS, final_maps, write_truth
+from tests.site.test_browser import _shown_cards
 
 pytestmark = pytest.mark.browser
 
@@ -35,10 +36,6 @@ def evaluated_site(tmp_path_factory):
     write_truth(root / "gt", truth)
     build(images, site, cache, ground_truth=GroundTruthSource.open(root / "gt", VOCABULARY))
     return site, json.loads((site / METRICS_FILE).read_text())
-
-
-def _card_order(page) -> list[str]:
-    return page.evaluate("() => [...document.querySelectorAll('#gallery > li')].map(li => li.dataset.name)")
 
 
 def test_heatmap_hover_shows_the_pixel_count(visit, evaluated_site):
@@ -71,16 +68,16 @@ def test_sorting_by_miou_and_by_gain_reorders_the_cards(visit, evaluated_site):
     site, metrics = evaluated_site
     opened = visit(site, "index.html")
     page = opened.page
-    by_name = _card_order(page)
+    by_name = _shown_cards(page)
     assert by_name == ["img0.png", "img1.png", "img2.png"]
     final = {row["image"]: row["final"]["mIoU"] for row in metrics["per_image"]}
     gain = {row["image"]: row["gain_mIoU"] for row in metrics["per_image"]}
     page.select_option("#sort-order", "miou")
-    order = _card_order(page)
+    order = _shown_cards(page)
     assert order == sorted(final, key=lambda name: (final[name], name))
     assert order != by_name
     page.select_option("#sort-order", "gain")
-    assert _card_order(page) == sorted(gain, key=lambda name: (-gain[name], name))
+    assert _shown_cards(page) == sorted(gain, key=lambda name: (-gain[name], name))
     page.select_option("#sort-order", "name")
-    assert _card_order(page) == by_name
+    assert _shown_cards(page) == by_name
     opened.assert_clean()

@@ -13,6 +13,7 @@ from sitegen.site.slugs import unique_slugs
 from sitegen.site.summaries import summarize_image
 from tests.site.factory import CLASS_NAMES, write_files
 from tests.site.html_scan import scan
+from tests.site.test_browser import _shown_cards
 
 COUNT = 130
 
@@ -52,40 +53,65 @@ def test_the_index_html_holds_one_page_and_gallery_js_every_image(many, site_inf
         assert path_patterns()["thumbnail"].replace("{slug}", row[1]) == summary.thumbnail
 
 
-def _cards(page) -> list[str]:
-    return page.evaluate("() => [...document.querySelectorAll('#gallery > li')].map(li => li.dataset.name)")
-
-
 @pytest.mark.browser
 def test_index_pages_filters_and_sorts_over_every_image(visit, many):
     root, summaries, _ = many
     opened = visit(root, "index.html")
     page = opened.page
     names = sorted(s.name for s in summaries)
-    assert _cards(page) == names[:CARDS_PER_PAGE]
+    assert _shown_cards(page) == names[:CARDS_PER_PAGE]
     assert page.text_content("#gallery-status") == f"Showing {COUNT} of {COUNT} images"
     assert page.text_content("#gallery-pager .page-label") == "Page 1 of 3"
     assert page.is_hidden("#gallery-more")
     page.click("#gallery-pager [data-page='1']")
     page.click("#gallery-pager [data-page='1']")
-    assert _cards(page) == names[2 * CARDS_PER_PAGE :]
+    assert _shown_cards(page) == names[2 * CARDS_PER_PAGE :]
     assert page.is_disabled("#gallery-pager [data-page='1']")
     assert page.evaluate("location.hash") == "#page=3"
     page.reload()
-    assert _cards(page) == names[2 * CARDS_PER_PAGE :]  # the page survives a reload (and Back)
+    assert _shown_cards(page) == names[2 * CARDS_PER_PAGE :]  # the page survives a reload (and Back)
 
     wanted = 3
     having = [s.name for s in summaries if s.classes[wanted].found]
     page.fill("#class-filter", CLASS_NAMES[wanted])
     assert page.text_content("#gallery-status") == f"Showing {len(having)} of {COUNT} images (1 matching class)"
-    assert _cards(page) == sorted(having)[:CARDS_PER_PAGE]
+    assert _shown_cards(page) == sorted(having)[:CARDS_PER_PAGE]
 
     page.fill("#class-filter", "")
     page.select_option("#sort-order", value="masks")
     by_masks = sorted(summaries, key=lambda s: (-s.total_masks, s.name))
-    assert _cards(page) == [s.name for s in by_masks[:CARDS_PER_PAGE]]
+    assert _shown_cards(page) == [s.name for s in by_masks[:CARDS_PER_PAGE]]
     lazy = page.evaluate("() => [...document.querySelectorAll('#gallery img')].every(i => i.loading === 'lazy')")
     assert lazy
+    opened.assert_clean()
+
+
+@pytest.mark.browser
+def test_the_first_page_is_the_html_as_written_and_the_data_loads_when_the_reader_pages(visit, many):
+    root, summaries, files = many
+    opened = visit(root, "index.html")
+    page = opened.page
+    page.wait_for_load_state("load")
+    names = [s.name for s in summaries]  # site order: by file name, as the build sorts them
+    written = [card["data-name"] for card in scan(files["index.html"]).with_attr("li", "data-name")]
+    assert written == names[:CARDS_PER_PAGE]
+    # Before any interaction: the cards as written, visible, the controls and pager ready, and the
+    # data of every image not loaded (nor parsed, nor sorted).
+    assert _shown_cards(page) == written
+    assert page.is_visible("#gallery > li:first-child img") and page.is_visible("#gallery-controls")
+    assert page.text_content("#gallery-status") == f"Showing {COUNT} of {COUNT} images"
+    assert page.text_content("#gallery-pager .page-label") == "Page 1 of 3"
+    assert page.evaluate("() => window.SITEGEN_GALLERY === undefined && !document.querySelector('script[data-gallery-data]')")
+    # Paging loads the data and goes on from the first page.
+    page.click("#gallery-pager [data-page='1']")
+    assert _shown_cards(page) == names[CARDS_PER_PAGE : 2 * CARDS_PER_PAGE]
+    assert page.evaluate("() => window.SITEGEN_GALLERY.images.length") == COUNT
+    assert page.text_content("#gallery-pager .page-label") == "Page 2 of 3"
+    page.click("#gallery-pager [data-page='-1']")
+    assert _shown_cards(page) == written
+    # Cards drawn from the data link where the written ones do.
+    hrefs = page.evaluate("() => [...document.querySelectorAll('#gallery > li h3 a')].map(a => a.getAttribute('href'))")
+    assert hrefs == [f"images/{s.slug}.html" for s in summaries[:CARDS_PER_PAGE]]
     opened.assert_clean()
 
 

@@ -20,6 +20,7 @@ from sitegen.site.slugs import unique_slugs
 from sitegen.site.summaries import ClassSummary, ImageSummary, SiteInfo
 from tests.site.factory import write_files
 from tests.site.html_scan import scan
+from tests.site.test_browser import _shown_cards
 from tests.synthetic import default_options
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -83,10 +84,6 @@ def many_classes(vocabulary, env, tmp_path_factory):
     return write_files(files, tmp_path_factory.mktemp("many-classes")), summaries, files
 
 
-def _cards(page) -> list[str]:
-    return page.evaluate("() => [...document.querySelectorAll('#gallery > li')].map(li => li.dataset.name)")
-
-
 def _having(summaries, classes: set[int]) -> list[str]:
     return sorted(s.name for s in summaries if any(s.classes[i].found for i in classes))
 
@@ -104,9 +101,9 @@ def test_typing_a_class_filters_every_image_and_the_count(visit, many_classes, v
         page.fill("#class-filter", text)
         having = _having(summaries, classes)
         assert 0 < len(having) < COUNT
+        assert _shown_cards(page) == having[:CARDS_PER_PAGE]
         suffix = "class" if len(classes) == 1 else "classes"
         assert page.text_content("#gallery-status") == f"Showing {len(having)} of {COUNT} images ({len(classes)} matching {suffix})"
-        assert _cards(page) == having[:CARDS_PER_PAGE]
 
     # An exact name (whatever its case) is that class alone, though "carrot", "cardboard" and "carpet" contain it.
     car = names.index("car")
@@ -122,17 +119,17 @@ def test_typing_a_class_filters_every_image_and_the_count(visit, many_classes, v
     having = _having(summaries, frequent)
     assert len(having) > CARDS_PER_PAGE
     page.click("#gallery-pager [data-page='1']")
-    assert _cards(page) == having[CARDS_PER_PAGE : 2 * CARDS_PER_PAGE]
+    assert _shown_cards(page) == having[CARDS_PER_PAGE : 2 * CARDS_PER_PAGE]
     assert page.evaluate("location.hash") == "#class=e&page=2"
     page.reload()
-    assert page.input_value("#class-filter") == "e" and _cards(page) == having[CARDS_PER_PAGE : 2 * CARDS_PER_PAGE]
+    assert page.input_value("#class-filter") == "e" and _shown_cards(page) == having[CARDS_PER_PAGE : 2 * CARDS_PER_PAGE]
     # With a sort order: the filtered images by masks, ties by name.
     page.select_option("#sort-order", value="masks")
     by_masks = sorted((s for s in summaries if s.name in having), key=lambda s: (-s.total_masks, s.name))
-    assert _cards(page) == [s.name for s in by_masks[:CARDS_PER_PAGE]]
+    assert _shown_cards(page) == [s.name for s in by_masks[:CARDS_PER_PAGE]]
     # Text no class contains shows no image; clearing the field shows them all.
     page.fill("#class-filter", "zzz")
-    assert _cards(page) == [] and page.text_content("#gallery-status") == f"Showing 0 of {COUNT} images (0 matching classes)"
+    assert _shown_cards(page) == [] and page.text_content("#gallery-status") == f"Showing 0 of {COUNT} images (0 matching classes)"
     page.fill("#class-filter", "")
     assert page.text_content("#gallery-status") == f"Showing {COUNT} of {COUNT} images"
     opened.assert_clean()

@@ -53,6 +53,8 @@ SHOWN_CARDS = """() => [...document.querySelectorAll('#gallery > li')].map(li =>
     chips: [...li.querySelectorAll('.chip')].map(c => c.textContent.trim()),
 }))"""
 
+#: The index's list once drawn: it is aria-busy while gallery.js loads.
+DRAWN = "#gallery:not([aria-busy])"
 LOADED = "() => [...document.querySelectorAll('#gallery img')].every(img => img.complete && img.naturalWidth > 0)"
 
 
@@ -62,7 +64,8 @@ def test_the_variant_switch_swaps_every_cards_thumbnail_and_counts_across_pages(
     page.wait_for_selector("#gallery-controls:not([hidden])")
     names = ["img0.png", "img1.png", "img2.png"]
     assert page.evaluate(SHOWN_CARDS) == _expected_cards(variant_site, "base", names[:2])
-    page.select_option("#variant-choice", "separate")
+    page.select_option("#variant-choice", "separate")  # the first switch loads gallery.js
+    page.wait_for_selector(DRAWN, state="attached")
     assert page.evaluate(SHOWN_CARDS) == _expected_cards(variant_site, "separate", names[:2])
     assert "variant=separate" in page.url
     page.wait_for_function(LOADED)  # the variant's thumbnails exist
@@ -86,6 +89,7 @@ def test_the_variant_switch_swaps_every_cards_thumbnail_and_counts_across_pages(
     page.wait_for_url("**/img2-png--separate.html*")
     page.go_back()
     page.wait_for_selector("#gallery-controls:not([hidden])")
+    page.wait_for_selector(DRAWN, state="attached")
     assert page.input_value("#variant-choice") == "separate" and page.input_value("#sort-order") == "masks"
     assert page.evaluate(SHOWN_CARDS) == _expected_cards(variant_site, "separate", names[2:])
     assert_links_inside(opened, variant_site, "index.html")
