@@ -220,6 +220,10 @@ def build(
     ray_gpus_per_worker: Annotated[
         float, typer.Option(help="GPUs per Ray worker (G); 0 makes CPU workers.", rich_help_panel=MACHINES)
     ] = 0.0,
+    threads: Annotated[
+        Optional[int],
+        typer.Option(help="torch threads in every process that runs the models: this one, each Ray worker, each shard (default: the cores here; on Ray, each worker's share). Sites are byte-identical only between builds whose models ran with the same count.", min=1, rich_help_panel=MACHINES),
+    ] = None,
     shard: Annotated[
         Optional[str], typer.Option(help="K/N: compute shard K of N (image i goes to shard i mod N) into --cache-dir and write no pages (default: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT when set).", rich_help_panel=MACHINES)
     ] = None,
@@ -289,7 +293,7 @@ def build(
         fail(OptionsError("--gt-labels and --ignore-index need --ground-truth DIR"))
     try:
         variants = read_config(config, options) if config else None
-        settings = ExecutorSettings(executor, ray_address, ray_workers, ray_gpus_per_worker)
+        settings = ExecutorSettings(executor, ray_address, ray_workers, ray_gpus_per_worker, threads)
         part = shard_from_environment(shard, shard_count)
         if part is not None and settings.kind == "ray":
             raise OptionsError(

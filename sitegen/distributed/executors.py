@@ -49,12 +49,19 @@ class ExecutorSettings:
         many as the cluster has nodes' worth of CPUs for (see ``ray_executor.worker_shape``).
     ray_gpus_per_worker : float
         GPUs per worker (0: CPU workers).
+    threads : int or None
+        torch's intra-op threads in every process that runs the models: this one (local), each
+        Ray worker, each shard. None: torch's default here (the cores), a worker's share of its
+        node's CPUs on Ray. Float sums depend on the thread count (torch splits matrix products
+        and elementwise kernels between threads differently), so builds are byte-identical only
+        when their model runners use the same count: give the same ``--threads`` to each.
     """
 
     kind: Literal["local", "ray"] = "local"
     ray_address: str | None = None
     ray_workers: int | None = None
     ray_gpus_per_worker: float = 0.0
+    threads: int | None = None
 
     def __post_init__(self):
         if self.kind not in EXECUTORS:
@@ -66,6 +73,8 @@ class ExecutorSettings:
             raise OptionsError(f"--ray-workers: must be at least 1, got {self.ray_workers}")
         if self.ray_gpus_per_worker < 0:
             raise OptionsError(f"--ray-gpus-per-worker: must be 0 or more, got {self.ray_gpus_per_worker}")
+        if self.threads is not None and self.threads < 1:
+            raise OptionsError(f"--threads: must be at least 1, got {self.threads}")
 
 
 class LocalExecutor:
@@ -126,6 +135,10 @@ def open_executor(
 
         make_models = run.LazyModels
     if settings.kind == "local":
+        if settings.threads is not None:
+            from sitegen.models.device import limit_cpu_threads
+
+            limit_cpu_threads(settings.threads)
         return LocalExecutor(make_models(models))
     from sitegen.distributed.ray_executor import RayExecutor
 

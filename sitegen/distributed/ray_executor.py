@@ -12,7 +12,8 @@ Sizing (``worker_shape``): with ``--ray-gpus-per-worker G`` one worker per G GPU
 CPU; otherwise CPU workers that split each node's CPUs between them, asking Ray for 90 % of
 their share (Ray's own tasks need some room: actors that reserve every CPU can starve them)
 and setting torch's threads to the share, so workers on a node never run more threads than it
-has cores.
+has cores. With ``--threads N`` every worker runs N threads (what the local build it must equal
+runs) and each node holds as many N-thread workers as it has N cores for.
 
 Faults: a worker that dies while it holds an image (killed, out of memory, lost node) is
 replaced by a new one and the image is tried once more, on another worker; a second death
@@ -111,6 +112,13 @@ def worker_shape(node_resources: Sequence[dict], settings: ExecutorSettings) -> 
     WorkerShape(workers=2, cpus=14.4, gpus=0.0, threads=16)
     >>> worker_shape([{"CPU": 16.0, "GPU": 4.0}], ExecutorSettings("ray", ray_gpus_per_worker=1))
     WorkerShape(workers=4, cpus=1.0, gpus=1.0, threads=4)
+
+    With ``--threads N`` each CPU worker runs N threads, and a node holds as many as fit:
+
+    >>> worker_shape([{"CPU": 16.0}, {"CPU": 8.0}], ExecutorSettings("ray", threads=4))
+    WorkerShape(workers=6, cpus=3.6, gpus=0.0, threads=4)
+    >>> worker_shape([{"CPU": 2.0}], ExecutorSettings("ray", ray_workers=2, threads=1))
+    WorkerShape(workers=2, cpus=0.9, gpus=0.0, threads=1)
     """
     cpu_nodes = [float(node.get("CPU", 0)) for node in node_resources if node.get("CPU", 0) > 0]
     if not cpu_nodes:
@@ -125,7 +133,11 @@ def worker_shape(node_resources: Sequence[dict], settings: ExecutorSettings) -> 
             )
         workers = settings.ray_workers or int(total_gpus // gpus)
         threads = max(1, int(min(cpu_nodes) // max(1, math.ceil(workers / len(cpu_nodes)))))
-        return WorkerShape(workers, 1.0, float(gpus), threads)
+        return WorkerShape(workers, 1.0, float(gpus), settings.threads or threads)
+    if settings.threads:
+        threads = settings.threads
+        workers = settings.ray_workers or sum(max(1, int(cpus // threads)) for cpus in cpu_nodes)
+        return WorkerShape(workers, round(min(threads, min(cpu_nodes)) * CPU_RESERVE, 2), 0.0, threads)
     workers = settings.ray_workers or len(cpu_nodes)
     share = min(cpu_nodes) / math.ceil(workers / len(cpu_nodes))
     return WorkerShape(workers, round(share * CPU_RESERVE, 2), 0.0, max(1, round(share)))

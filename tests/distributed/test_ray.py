@@ -12,18 +12,18 @@ import dataclasses
 import functools
 import sys
 
-import numpy as np
 import pytest
 import ray
+import torch
 
 import sitegen.site.output as output
-from sitegen.distributed.executors import ExecutorSettings, LocalExecutor
+from sitegen.distributed.executors import ExecutorSettings, LocalExecutor, open_executor
 from sitegen.distributed.ray_executor import RayExecutor
 from sitegen.models.prompt_templates import get_prompt_templates
 from sitegen.pipeline.image import load_image
-from sitegen.pipeline.run import ComputedImage, ImageJob, ImageTask
+from sitegen.pipeline.run import ImageJob, ImageTask
 from tests.distributed.dying_models import DyingModels, WaitingModels, deaths
-from tests.site.build_support import build, comparable, snapshot, write_good_images
+from tests.site.build_support import build, comparable, snapshot, without_timings, write_good_images
 from tests.site.fake_models import MODELS, OPTIONS, VOCABULARY, FakeModels
 
 pytestmark = pytest.mark.slow
@@ -50,32 +50,14 @@ def folder(images):
     return images[0].parent
 
 
-def compute_all(executor, paths) -> tuple[list, list]:
+def compute_all(executor, paths, job=JOB) -> tuple[list, list]:
     """Every image through ``in_order``: the outcomes in input order, and the order they finished in."""
-    text = executor.encode_queries(VOCABULARY.queries, JOB.prompt_templates)
+    text = executor.encode_queries(VOCABULARY.queries, job.prompt_templates)
     tasks = [ImageTask(i, load_image(path, OPTIONS.max_pixels), None, text) for i, path in enumerate(paths)]
     finished = []
-    outcomes = list(executor.in_order(tasks, lambda task: task, JOB, lambda task, outcome: finished.append(task.index)))
+    outcomes = list(executor.in_order(tasks, lambda task: task, job, lambda task, outcome: finished.append(task.index)))
     assert [task.index for task, _ in outcomes] == list(range(len(paths)))
     return [outcome for _, outcome in outcomes], finished
-
-
-def without_timings(computed: ComputedImage) -> object:
-    """The outcome as plain values (arrays as dtype, shape and bytes), minus the stage timings."""
-    return plain(dataclasses.replace(computed, result=dataclasses.replace(computed.result, timings={})))
-
-
-def plain(value: object) -> object:
-    """Nested dataclasses, containers and arrays as tuples, dicts and bytes, for ``==``."""
-    if dataclasses.is_dataclass(value):
-        return (type(value).__name__, {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)})
-    if isinstance(value, np.ndarray):
-        return (value.dtype.str, value.shape, value.tobytes())
-    if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return tuple(plain(item) for item in value)
-    return value
 
 
 def test_ray_workers_compute_the_same_bytes_as_this_process(cluster, images):
@@ -89,6 +71,25 @@ def test_ray_workers_compute_the_same_bytes_as_this_process(cluster, images):
     assert sorted(finished) == [0, 1]
     # Each image ran CLIP once and SAM once, wherever it ran; the text went through one worker.
     assert counters["clip_forwards"] == 2 and counters["sam_embeds"] == 2 and counters["text_encodings"] == 4
+
+
+def test_with_the_same_threads_real_models_on_two_workers_compute_the_bytes_of_a_local_build(cluster, images):
+    """The random-weight CLIP and SAM 2, not doubles: two workers of 1 thread against this
+    process at 1 thread (``--threads 1`` for both), on the two tiny images."""
+    job = dataclasses.replace(JOB, options=dataclasses.replace(OPTIONS, min_confidence=0.0, min_region_size=10))
+    before = torch.get_num_threads()
+    try:
+        with open_executor(ExecutorSettings("local", threads=1), MODELS) as local:
+            assert torch.get_num_threads() == 1
+            expected, _ = compute_all(local, images, job)
+    finally:
+        torch.set_num_threads(before)
+    with open_executor(ExecutorSettings("ray", ray_workers=2, threads=1), MODELS) as executor:
+        assert (executor.shape.workers, executor.shape.threads) == (2, 1)
+        outcomes, _ = compute_all(executor, images, job)
+        counters = executor.counters()
+    assert counters["sam_embeds"] == 2 and all(len(o.result.candidates.prompts) > 0 for o in outcomes)  # SAM ran
+    assert [without_timings(o) for o in outcomes] == [without_timings(e) for e in expected]
 
 
 def test_progress_counts_an_image_when_any_worker_finishes_it_and_results_still_come_in_order(cluster, images, tmp_path):

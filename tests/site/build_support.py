@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from sitegen.pipeline.run import ComputedImage
 from sitegen.site.build import BUILD_LOG, build_site
 from sitegen.site.build_report import RUN_SECTION, BuildReport
 from sitegen.site.output import JOURNAL, LOCK, MANIFEST
@@ -69,3 +71,21 @@ def comparable(files: dict[str, bytes]) -> dict[str, object]:
     del manifest["files"][BUILD_LOG]
     result[MANIFEST] = manifest
     return result
+
+
+def without_timings(computed: ComputedImage) -> object:
+    """The outcome as plain values (arrays as dtype, shape and bytes), minus the stage timings."""
+    return plain(dataclasses.replace(computed, result=dataclasses.replace(computed.result, timings={})))
+
+
+def plain(value: object) -> object:
+    """Nested dataclasses, containers and arrays as tuples, dicts and bytes, for ``==``."""
+    if dataclasses.is_dataclass(value):
+        return (type(value).__name__, {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)})
+    if isinstance(value, np.ndarray):
+        return (value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return tuple(plain(item) for item in value)
+    return value
