@@ -88,8 +88,10 @@ def explain_under_found(result: PipelineResult, c: int, truth: np.ndarray) -> Mi
     ``truth`` is as in ``truth_coverage``. The ``Miss``'s ``iou`` is the class's IoU in the final map.
     """
     total = int((truth == c).sum())
+    if total == 0:
+        return None
     covered = truth_coverage(result, c, truth)
-    if total == 0 or covered["final"] >= UNDER_FOUND_SHARE * total:
+    if covered["final"] >= UNDER_FOUND_SHARE * total:
         return None
     keys = [key for key, _ in PIXEL_STAGES]
     lost = len(keys) - 1

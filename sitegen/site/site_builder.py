@@ -44,7 +44,7 @@ class _Pending:
     result: PipelineResult | None  # None once handed to the pool
     summary: ImageSummary
     figures_key: str
-    funnels: tuple[ClassFunnel, ...]  # with ground truth, under-found classes explained too
+    funnels: tuple[ClassFunnel, ...] | None  # with ground truth, under-found classes explained too; None once handed
     evaluated: EvaluatedImage | None = None  # with --ground-truth, when the ground truth is usable
     left_out: str | None = None  # why the image has no evaluation, with --ground-truth
     variants: tuple[tuple[str, str], ...] = ()
@@ -190,15 +190,26 @@ class SiteBuilder:
         state.linked[pending.summary.name] = (previous and previous.name, next_summary and next_summary.name)
         task = self._task(k, pending, pending.result, previous, next_summary)
         self.pool.submit((pending.path, pending.summary, k), render_pages, task)
-        pending.result = None  # the pool has it; keep memory flat over thousands of images
+        pending.result = pending.funnels = None  # the pool has them; keep memory flat over thousands of images
         state.submitted = pending.summary
 
     def _task(self, k: int, pending: _Pending, result, previous, next_summary) -> PageTask:
         evaluation = None if self.evaluation is None or k else (pending.evaluated, pending.left_out)
+        funnels = pending.funnels if pending.funnels is not None else self._funnels_again(result)
         return PageTask(
             result, pending.summary, previous, next_summary, self.states[k].site, self.results.cache,
-            pending.figures_key, self.per_class_details, evaluation, pending.variants, pending.comparison, pending.funnels,
+            pending.figures_key, self.per_class_details, evaluation, pending.variants, pending.comparison, funnels,
         )
+
+    def _funnels_again(self, result: PipelineResult) -> tuple[ClassFunnel, ...]:
+        """The funnels of a result whose pages ``_relink`` renders again (dropped when first handed out)."""
+        truth = None
+        if self.evaluation is not None:
+            try:
+                truth = load_truth(result.image, self.evaluation.source).labels
+            except GroundTruthError:
+                pass  # reported when the image was added
+        return compute_funnel(result, truth)
 
     def finish_images(self) -> None:
         """Write every image still in the pool, then fix the links to images that failed there."""

@@ -56,3 +56,38 @@ def test_an_image_whose_pages_fail_is_linked_past_by_its_neighbours(tmp_path, mo
     assert "img2-png.html" in links(files["images/img0-png.html"])
     assert "img0-png.html" in links(files["images/img2-png.html"])
     assert check_site(tmp_path / "site").ok  # no link anywhere to the missing page
+
+
+def test_a_page_rendered_again_keeps_its_ground_truth_sentences(tmp_path, monkeypatch):
+    """With ground truth that calls every pixel blue, img0's page explains blue as under-found;
+    rendered again after img1 failed, it still does, word for word."""
+    import numpy as np
+    from PIL import Image
+
+    from sitegen.site.evaluation import GroundTruthSource
+    from tests.site.fake_models import VOCABULARY
+
+    images = four_images(tmp_path)
+    truth = tmp_path / "gt"
+    truth.mkdir()
+    for path in sorted(images.iterdir()):
+        width, height = Image.open(path).size
+        Image.fromarray(np.full((height, width), 2, np.uint8)).save(truth / path.name)
+    source = GroundTruthSource.open(truth, VOCABULARY)
+    build(images, tmp_path / "plain", tmp_path / "cache", ground_truth=source, jobs=1)
+    real = site_builder.render_pages
+
+    def failing(task):
+        if task.summary.name == "img1.png":
+            raise RuntimeError("figure drawing broke")
+        return real(task)
+
+    monkeypatch.setattr(site_builder, "render_pages", failing)
+    build(images, tmp_path / "site", tmp_path / "cache", ground_truth=source, jobs=1)
+
+    def sentences(site):
+        return re.findall(r'<ul class="misses">.*?</ul>', (site / "images/img0-png.html").read_text(), re.S)
+
+    assert "img2-png.html" in links((tmp_path / "site/images/img0-png.html").read_bytes())  # rendered again
+    assert sentences(tmp_path / "site") == sentences(tmp_path / "plain")
+    assert "blue" in sentences(tmp_path / "plain")[0] and "ground-truth px" in sentences(tmp_path / "plain")[0]
