@@ -79,7 +79,7 @@ def class_list_page(
         }
         rows.append(row)
         if i in folded:
-            tables = funnel_tables(i, page, variants or [(None, summaries)])
+            tables = funnel_tables(i, page, variants or [(None, summaries)], reached_only=True)
             entries.append({**row, "href": None, "funnels": tables, "id_prefix": f"{row['anchor']}-"})
     context = {
         **base_context(site, page, "All classes"),

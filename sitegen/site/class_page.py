@@ -14,11 +14,16 @@ from sitegen.site.render import render_page
 from sitegen.site.summaries import ImageSummary, SiteInfo
 
 
-def funnel_tables(index: int, page: str, variants: list[tuple[str | None, list[ImageSummary]]]) -> list[dict]:
+def funnel_tables(
+    index: int, page: str, variants: list[tuple[str | None, list[ImageSummary]]], *, reached_only: bool = False
+) -> list[dict]:
     """The class's funnel in every image, one table per variant (name None: a one-variant build).
 
     A row links to the image's page, and a missed class's sentence to the step that shows the loss;
-    ``totals`` sums each stage over the images.
+    ``totals`` sums each stage over the ``images``. With ``reached_only`` only the images where the
+    class wins some argmax pixel get a row (the others' rows are all zeros): ``classes.html`` lists
+    every class found nowhere, and a row per image for each would grow it by 250 bytes per image
+    and class, megabytes at thousands of images.
     """
     from sitegen.pipeline.funnel import STAGES
 
@@ -27,6 +32,8 @@ def funnel_tables(index: int, page: str, variants: list[tuple[str | None, list[I
         rows = []
         for summary in summaries:
             cls = summary.classes[index]
+            if reached_only and not (cls.funnel and cls.funnel[0]):
+                continue
             href = relative_href(page, summary.page)
             rows.append(
                 {
@@ -39,7 +46,7 @@ def funnel_tables(index: int, page: str, variants: list[tuple[str | None, list[I
                 }
             )
         totals = [sum(counts) for counts in zip(*(row["counts"] for row in rows))] if rows else [0] * len(STAGES)
-        tables.append({"variant": name, "rows": rows, "totals": totals})
+        tables.append({"variant": name, "rows": rows, "totals": totals, "images": len(summaries)})
     return [{**table, "stages": [stage.label for stage in STAGES]} for table in tables]
 
 

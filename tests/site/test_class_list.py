@@ -13,6 +13,7 @@ import pytest
 from sitegen.records import ClassSpec, Vocabulary
 from sitegen.site.check import OK, check_site
 from sitegen.site.class_list import folded_classes
+from sitegen.site.class_page import funnel_tables
 from tests.site.build_support import build, snapshot, write_good_images
 from tests.site.fake_models import COLOURS, VOCABULARY
 from tests.site.html_scan import resolve, scan
@@ -56,11 +57,33 @@ def test_a_class_found_in_no_image_has_no_page_and_an_entry_on_classes_html(buil
     assert {"class-red", "class-green", "class-blue", "class-unicorn"} <= listing.ids()
     text = " ".join(listing.text)
     assert "winged horse" in text and "the 1 found in no image are described below" in text
-    # Its funnel: one row per image, each naming the stage that lost it.
+    # Its funnel lists the images where it wins some argmax pixel: none here, and the page says so.
     rows = json.loads(next(s.text for s in listing.scripts if s.attrs.get("id") == "class-unicorn-funnel-rows-1"))
-    assert [row["name"] for row in rows] == ["img0.png", "img1.png", "img2.png"]
-    assert all(row["miss"] and row["counts"][-1] == 0 for row in rows)
+    assert rows == []
+    assert "the 0 images where unicorn wins some pixel of the SCLIP argmax; in the other 3 it wins none" in text
     assert "All 3 images" in text  # the funnel's row of totals, there without JavaScript
+
+
+def test_the_folded_list_keeps_only_the_images_a_class_reached_and_totals_all():
+    def summary(name, funnel, miss=None):
+        cls = SimpleNamespace(funnel=funnel, miss=f"x: {miss}" if miss else None, miss_step=10)
+        return SimpleNamespace(name=name, page=f"images/{name}.html", classes=[cls])
+
+    summaries = [
+        summary("a", (0, 0, 0, 0, 0, 0, 0, 0), "wins no pixel"),
+        summary("b", (40, 30, 2, 0, 0, 0, 0, 0), "too small"),
+        summary("c", ()),  # an image whose summary has no funnel (say, failed)
+    ]
+    [every] = funnel_tables(0, "classes.html", [(None, summaries)])
+    [reached] = funnel_tables(0, "classes.html", [(None, summaries)], reached_only=True)
+    assert [row["name"] for row in every["rows"]] == ["a", "b", "c"]
+    assert [row["name"] for row in reached["rows"]] == ["b"]
+    assert reached["rows"][0] == {
+        "name": "b", "href": "images/b.html", "counts": [40, 30, 2, 0, 0, 0, 0, 0],
+        "miss": "too small", "miss_href": "images/b.html#step-10", "miss_step": 10,
+    }
+    assert reached["images"] == every["images"] == 3
+    assert reached["totals"] == [40, 30, 2, 0, 0, 0, 0, 0]
 
 
 def test_every_link_to_the_folded_class_reaches_its_entry_and_check_finds_no_broken_link(built):
