@@ -37,16 +37,21 @@ def links(html: bytes) -> list[str]:
     return re.findall(r'href="([^"]+\.html)"', html.decode())
 
 
-def test_an_image_whose_pages_fail_is_linked_past_by_its_neighbours(tmp_path, monkeypatch):
-    """img1's figures fail after img0's page already linked to it: img0 and img2 are rendered again."""
+def break_pages_of(name: str, monkeypatch) -> None:
+    """Make the figures of image ``name`` fail to draw (after its neighbours' pages linked to it)."""
     real = site_builder.render_pages
 
     def failing(task):
-        if task.summary.name == "img1.png":
+        if task.summary.name == name:
             raise RuntimeError("figure drawing broke")
         return real(task)
 
     monkeypatch.setattr(site_builder, "render_pages", failing)
+
+
+def test_an_image_whose_pages_fail_is_linked_past_by_its_neighbours(tmp_path, monkeypatch):
+    """img1's figures fail after img0's page already linked to it: img0 and img2 are rendered again."""
+    break_pages_of("img1.png", monkeypatch)
     report, _ = build(four_images(tmp_path), tmp_path / "site", tmp_path / "cache", jobs=1)
     assert [f.name for f in report.failed] == ["img1.png"]
     assert "figure drawing broke" in report.failed[0].reason
@@ -75,14 +80,7 @@ def test_a_page_rendered_again_keeps_its_ground_truth_sentences(tmp_path, monkey
         Image.fromarray(np.full((height, width), 2, np.uint8)).save(truth / path.name)
     source = GroundTruthSource.open(truth, VOCABULARY)
     build(images, tmp_path / "plain", tmp_path / "cache", ground_truth=source, jobs=1)
-    real = site_builder.render_pages
-
-    def failing(task):
-        if task.summary.name == "img1.png":
-            raise RuntimeError("figure drawing broke")
-        return real(task)
-
-    monkeypatch.setattr(site_builder, "render_pages", failing)
+    break_pages_of("img1.png", monkeypatch)
     build(images, tmp_path / "site", tmp_path / "cache", ground_truth=source, jobs=1)
 
     def sentences(site):
