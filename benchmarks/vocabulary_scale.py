@@ -25,13 +25,15 @@ from pathlib import Path
 
 from PIL import Image
 
-from sitegen.options import ModelOptions, PipelineOptions
-from sitegen.pipeline.run import LazyModels
-from sitegen.pipeline.vocabulary import read_vocabulary_file
-from sitegen.site.build import build_site
-from sitegen.site.slugs import unique_slugs
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's sitegen, not an installed copy
+
+from sitegen.options import ModelOptions, PipelineOptions  # noqa: E402
+from sitegen.pipeline.run import LazyModels  # noqa: E402
+from sitegen.pipeline.vocabulary import read_vocabulary_file  # noqa: E402
+from sitegen.site.build import build_site  # noqa: E402
+from sitegen.site.slugs import unique_slugs  # noqa: E402
+
 EXAMPLES = ROOT / "examples"
 VOCABULARIES = (("VOC", "vocab_voc.txt"), ("ADE20K", "vocab_ade20k.txt"), ("COCO-Stuff", "vocab_cocostuff.txt"))
 PHOTOS = ("astronaut.png", "chelsea_cat.png")
