@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -51,32 +52,37 @@ def confidences_npy(result: PipelineResult) -> bytearray:
 PROBABILITY_STRIDE = 2
 
 
-def compact_probabilities_npz(result: PipelineResult) -> bytes:
+def compact_probabilities_npz(result: PipelineResult, classes: Sequence[int] | None = None) -> bytes:
     """The site's download: probabilities quantised to uint8 (p = q / 255) in a compressed npz.
 
-    Arrays: ``probabilities`` (C, ceil(H / 2), ceil(W / 2)) uint8, one plane per class, the
-    probabilities at pixels (2i, 2j); ``prediction`` (H, W) SCLIP argmax and ``final`` (H, W)
-    final class map, uint8 up to 256 classes (else uint16); ``class_names`` (C,) str.
+    Arrays: ``probabilities`` (K, ceil(H / 2), ceil(W / 2)) uint8, one plane per class, the
+    probabilities at pixels (2i, 2j); ``class_indices`` (K,) the vocabulary index of each plane
+    (every class, or only ``classes``); ``prediction`` (H, W) SCLIP argmax and ``final`` (H, W)
+    final class map, uint8 up to 256 classes (else uint16); ``class_names`` (C,) str, every class.
 
     Why every second pixel: SCLIP's maps change at the scale of its 16 px patches (18 px of a
     500 x 375 photo), so the other three pixels of each 2 x 2 block add bytes but no information,
     and the probability planes are most of a dataset site's data (a quarter of 272 kB for a VOC
     photo with 21 classes). Why class planes: a plane is smooth where the (H, W, C) interleaving
-    is not, and deflates to 70 % of its bytes. The full float32 maps are ``confidences.npy``.
+    is not, and deflates to 70 % of its bytes. Why ``classes``: a site of a 171-class vocabulary
+    keeps the planes of the classes its pages show (260 kB -> 40 kB a photo). The full float32
+    maps of every class are ``confidences.npy``.
     """
     scores = result.dense.scores
-    height, width, classes = scores.shape
+    height, width, total = scores.shape
+    kept = np.arange(total) if classes is None else np.asarray(sorted(classes), dtype=np.int64)
     rows, cols = np.arange(0, height, PROBABILITY_STRIDE), np.arange(0, width, PROBABILITY_STRIDE)
-    quantised = np.empty((classes, len(rows), len(cols)), np.uint8)
-    step = max(1, CHUNK_VALUES // max(1, len(cols) * classes))
+    quantised = np.empty((len(kept), len(rows), len(cols)), np.uint8)
+    step = max(1, CHUNK_VALUES // max(1, len(cols) * total))
     for start in range(0, len(rows), step):
-        band = scores.probabilities_at(rows[start : start + step], cols)  # (rows, W / 2, C)
+        band = scores.probabilities_at(rows[start : start + step], cols)[..., kept]  # (rows, W / 2, K)
         quantised[:, start : start + step] = np.rint(np.clip(band, 0.0, 1.0) * np.float32(255.0)).transpose(2, 0, 1)
-    labels = np.uint8 if classes <= 256 else np.uint16
+    labels = np.uint8 if total <= 256 else np.uint16
     buffer = io.BytesIO()
     np.savez_compressed(
         buffer,
         probabilities=quantised,
+        class_indices=kept.astype(labels),
         prediction=result.dense.prediction.astype(labels),
         final=result.final.labels.astype(labels),
         class_names=np.array(result.vocabulary.names, dtype=str),

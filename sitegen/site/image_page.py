@@ -30,6 +30,7 @@ def image_assets(result: PipelineResult, summary: ImageSummary, site: SiteInfo) 
     ``statistics.json`` (it holds the page's evaluation) and the pages themselves.
     """
     from sitegen.figures import render_class_thumbnails, render_photo_thumbnail, render_thumbnail
+    from sitegen.figures.shown_classes import shown_classes
     from sitegen.pipeline.data_files import compact_probabilities_npz, prompts_record, to_json_bytes
 
     folder = image_folder(summary.slug)
@@ -41,7 +42,8 @@ def image_assets(result: PipelineResult, summary: ImageSummary, site: SiteInfo) 
             thumbnails = render_class_thumbnails(result, site.palette, cls.index)
             files[cls.confidence_thumbnail] = thumbnails["confidence"]
             files[cls.mask_thumbnail] = thumbnails["mask"]
-    files[f"{folder}/data/probabilities.npz"] = compact_probabilities_npz(result)
+    shown = shown_classes(result)  # a large vocabulary: the planes of the classes the page shows
+    files[f"{folder}/data/probabilities.npz"] = compact_probabilities_npz(result, None if shown.everything else shown.indices)
     files[f"{folder}/data/prompts.json"] = to_json_bytes(prompts_record(result))
     return files
 

@@ -49,3 +49,14 @@ def test_json_files_read_back_equal_with_lists_of_numbers_on_one_line():
     assert '      "bbox": [' + ", ".join(map(str, prompts["regions"][0]["bbox"])) + "]," in lines
     tricky = {"class_name": "odd [1,  2]", "box": [1, 2]}  # a string that reads like a list
     assert json.loads(data_files.to_json_bytes(tricky)) == tricky
+
+
+def test_compact_npz_of_some_classes_keeps_their_planes_and_says_which():
+    result = make_result(height=37, width=29)
+    full = np.rint(result.dense.scores.probabilities()[::2, ::2] * 255).astype(np.uint8).transpose(2, 0, 1)
+    with np.load(io.BytesIO(compact_probabilities_npz(result, [2, 0]))) as data:
+        assert data["class_indices"].tolist() == [0, 2]
+        assert np.array_equal(data["probabilities"], full[[0, 2]])
+        assert len(data["class_names"]) == 3  # the vocabulary, whatever the planes
+    with np.load(io.BytesIO(compact_probabilities_npz(result))) as data:
+        assert data["class_indices"].tolist() == [0, 1, 2]

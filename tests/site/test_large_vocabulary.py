@@ -52,6 +52,9 @@ def test_per_class_assets_exist_only_for_the_classes_the_image_needs(site):
     for prefix in ("similarity", "confidence"):
         assets = {int(p.name.split("-")[0].removeprefix(f"{prefix}_")) for p in (folder / "assets").glob(f"{prefix}_*")}
         assert assets == detailed, prefix
+    # The download keeps the probability planes of those classes, and says which they are.
+    assert data["class_indices"].tolist() == sorted(detailed)
+    assert data["probabilities"].shape[0] == len(detailed)
     # The rule: present classes by argmax pixels first, so no class left out has more pixels than
     # a present class that was drawn.
     pixels = np.bincount(data["prediction"].ravel(), minlength=150)
