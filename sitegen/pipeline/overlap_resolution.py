@@ -97,4 +97,4 @@ def resolve_overlaps(candidates: SamCandidates, selection: MaskSelection, iou_th
 
 def _subset(masks: PackedMasks | np.ndarray, indices: list[int]) -> PackedMasks | np.ndarray:
     """``masks[indices]`` without unpacking packed masks."""
-    return PackedMasks(masks.bits[indices], masks.width) if isinstance(masks, PackedMasks) else masks[indices]
+    return masks.subset(indices) if isinstance(masks, PackedMasks) else masks[indices]

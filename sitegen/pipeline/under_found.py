@@ -163,7 +163,7 @@ def _at_overlaps(result, c, truth, covered, need):
     """An iou_threshold at or above every IoU between the class's masks: none is suppressed."""
     indices, _ = _class_masks(result, c, kept_only=False)
     kept = set(result.overlap.kept)
-    iou = pairwise_iou(np.stack([result.selection.masks[i] for i in indices]))
+    iou = pairwise_iou(result.selection.masks.subset(indices))  # packed: a chunk of pixels at a time
     highest = float(iou[~np.eye(len(indices), dtype=bool)].max())
     threshold = min(1.0, math.ceil(highest * 100 - 1e-6) / 100)
     while threshold < highest:
