@@ -13,6 +13,7 @@ asked, a few rows at a time.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -138,6 +139,14 @@ class ClassScores:
         for band in self.bands():
             maps[band[0]] = band[1 + which].transpose(1, 2, 0)
         return maps
+
+    def __getstate__(self) -> dict:
+        """The fields only: the cached ``_planes`` are a second copy of the cosines, which would
+        double a cached result and what a build sends to each worker process."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)  # frozen: object.__setattr__ would do the same, field by field
 
     @functools.cached_property
     def _planes(self) -> np.ndarray:

@@ -104,3 +104,18 @@ def test_scores_at_any_pixels_equal_the_full_maps_there(monkeypatch):
     for band_rows, band_similarities, band_probabilities in bands:  # class first
         np.testing.assert_array_equal(band_similarities, scores.similarities()[band_rows].transpose(2, 0, 1))
         np.testing.assert_array_equal(band_probabilities, scores.probabilities()[band_rows].transpose(2, 0, 1))
+
+
+def test_a_pickled_result_holds_the_cosines_once():
+    # The cache and the worker processes get the canvas, not the query-first copy made on use.
+    import pickle
+
+    rng = np.random.default_rng(2)
+    canvas = rng.uniform(-1, 1, size=(30, 40, 5)).astype(np.float32)
+    scores = predict_dense(similarity(canvas), np.array([0, 1, 1, 2, 0]), 3, 50.0).scores
+    probabilities = scores.probabilities()  # makes the cached planes
+    data = pickle.dumps(scores, protocol=pickle.HIGHEST_PROTOCOL)
+    assert canvas.nbytes < len(data) < 1.1 * canvas.nbytes
+    again = pickle.loads(data)
+    np.testing.assert_array_equal(again.probabilities(), probabilities)
+    np.testing.assert_array_equal(again.cosines, canvas)
