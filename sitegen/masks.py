@@ -1,88 +1,140 @@
-"""Compact stores of full-resolution boolean masks: packed eight pixels to a byte, or cropped.
+"""Compact stores of full-resolution boolean masks: packed eight pixels to a byte and deflated, or cropped.
 
-SAM's masks are full-resolution: on a 6000x4000 photo one mask is 24 MB as a bool array, 3 MB
-packed, and usually far less cropped to the box of its pixels. A prompt-heavy image has hundreds
-of prompts with three candidates each, so the pipeline keeps every chosen mask packed
-(``PackedMasks``) and the candidates only of the prompts step 14 shows, cropped and packed
-(``CandidateMasks``). Both unpack only what is indexed.
+SAM's masks are full-resolution: on a 6000x4000 photo one mask is 24 MB as a bool array and 3 MB
+packed. A prompt-heavy photo has hundreds of prompts (910 with every region prompted), so packed
+masks alone would be 2.7 GB. But each mask is SAM's 256x256 logits upsampled and thresholded:
+its packed rows repeat and deflate several times over (trained weights give a few transitions per
+row and shrink the most). So the pipeline keeps every chosen mask packed and deflated
+(``PackedMasks``), and the candidates only of the prompts step 14 shows, cropped to their box
+too (``CandidateMasks``). Both inflate only what is indexed, one mask at a time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+#: zlib's fastest level: masks compress about as well at 1 as at 6, four times faster.
+DEFLATE_LEVEL = 1
+
+
+def deflate_mask(mask: np.ndarray) -> bytes:
+    """One (H, W) bool mask packed along the width (``np.packbits``) and deflated."""
+    return zlib.compress(np.packbits(np.asarray(mask, dtype=bool), axis=-1).tobytes(), DEFLATE_LEVEL)
+
 
 @dataclass(frozen=True, eq=False)
 class PackedMasks:
-    """Boolean masks stored eight pixels to a byte (``np.packbits`` along the width).
+    """Boolean masks stored eight pixels to a byte, each mask deflated on its own.
 
-    SAM's candidates are three full-resolution masks per prompt: 50 prompts on a 6000x4000
-    image are 3.6 GB as bool arrays and 450 MB packed. Indexing unpacks only what it selects,
-    so ``masks[p]``, ``masks[p, k]``, ``masks[rows, best]`` and ``masks[p, k, y0:y1, x0:x1]`` give
-    the bool arrays a plain (P, 3, H, W) array would.
+    Indexing inflates only what it selects, so ``masks[p]``, ``masks[p, k]``,
+    ``masks[rows, best]`` and ``masks[p, k, y0:y1, x0:x1]`` give the bool arrays a plain
+    (..., H, W) array would. The true pixels of each mask are counted once, when it is packed.
 
     Attributes
     ----------
-    bits : ndarray of shape (..., H, ceil(W / 8)), dtype uint8
-        The padding bits of each row's last byte are zero.
-    width : int
-        W, the unpacked width.
+    blobs : tuple of bytes
+        One per mask, in C order over the leading dimensions: the (H, ceil(W / 8)) packed rows,
+        deflated. The padding bits of each row's last byte are zero.
+    shape : tuple of int
+        (..., H, W), the shape of the bool array the masks stand for.
+    counts : ndarray of shape ``shape[:-2]``, dtype int64
+        True pixels of each mask.
     """
 
-    bits: np.ndarray
-    width: int
+    blobs: tuple[bytes, ...]
+    shape: tuple[int, ...]
+    counts: np.ndarray
 
     @classmethod
     def pack(cls, masks: np.ndarray) -> "PackedMasks":
         masks = np.asarray(masks, dtype=bool)
-        return cls(np.packbits(masks, axis=-1), masks.shape[-1])
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return (*self.bits.shape[:-1], self.width)
+        each = masks.reshape(int(np.prod(masks.shape[:-2])), *masks.shape[-2:])
+        counts = np.array([np.count_nonzero(m) for m in each], np.int64).reshape(masks.shape[:-2])
+        return cls(tuple(deflate_mask(m) for m in each), tuple(masks.shape), counts)
 
     @property
     def ndim(self) -> int:
-        return self.bits.ndim
+        return len(self.shape)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the deflated masks hold."""
+        return sum(len(blob) for blob in self.blobs)
 
     def __len__(self) -> int:
-        return len(self.bits)
+        return self.shape[0]
 
     def __getitem__(self, index) -> np.ndarray:
         index = index if isinstance(index, tuple) else (index,)
-        leading, last = (index[:-1], index[-1]) if len(index) == self.ndim else (index, slice(None))
-        bits = self.bits[leading] if leading else self.bits
-        return np.unpackbits(bits, axis=-1, count=self.width).view(bool)[..., last]
+        leading, last = index[: self.ndim - 2], index[self.ndim - 2 :]
+        positions = self._positions()[leading]
+        if positions.ndim == 0:
+            masks = self._unpacked(int(positions))
+        else:
+            masks = np.empty((*positions.shape, *self.shape[-2:]), bool)
+            for where, position in np.ndenumerate(positions):
+                masks[where] = self._unpacked(int(position))
+        return masks[(slice(None),) * positions.ndim + last] if last else masks
 
     def each(self, indices: Sequence) -> Sequence[np.ndarray]:
-        """The masks at ``indices`` (each an index as above), unpacked one at a time as they are
+        """The masks at ``indices`` (each an index as above), inflated one at a time as they are
         read: 150 candidates of a 6000x4000 image would be 3.6 GB unpacked at once."""
         return _UnpackedEach(self, tuple(indices))
 
     def subset(self, indices: Sequence[int]) -> "PackedMasks":
-        """The masks at ``indices``, still packed.
+        """The masks at ``indices`` along the first axis, still packed.
 
         >>> PackedMasks.pack(np.array([[[1, 0]], [[0, 1]], [[1, 1]]], bool)).subset([2, 0])[:].tolist()
         [[[True, True]], [[True, False]]]
         """
-        return PackedMasks(self.bits[list(indices)], self.width)
+        indices = list(indices)
+        positions = self._positions()[indices].ravel()
+        return PackedMasks(
+            tuple(self.blobs[p] for p in positions), (len(indices), *self.shape[1:]), self.counts[indices]
+        )
 
     def pixel_counts(self) -> np.ndarray:
-        """True pixels of each mask, counted on the packed bits (nothing is unpacked).
-
-        Returns
-        -------
-        ndarray of shape ``shape[:-2]``, dtype int64
+        """True pixels of each mask, of shape ``shape[:-2]``, int64 (nothing is inflated).
 
         Examples
         --------
         >>> PackedMasks.pack(np.array([[[1, 0, 1]], [[0, 0, 0]]], bool)).pixel_counts().tolist()
         [2, 0]
         """
-        return np.bitwise_count(self.bits).sum(axis=(-2, -1), dtype=np.int64)
+        return self.counts.copy()
+
+    def packed_chunks(self, columns: int) -> Iterator[np.ndarray]:
+        """The packed bytes of every mask, row after row, ``columns`` bytes at a time.
+
+        Yields arrays of shape (number of masks, at most ``columns``), uint8, from consecutive
+        stretches of each mask's flattened packed rows; each mask is inflated as a stream, so
+        only one chunk of each is ever held.
+        """
+        total = self.shape[-2] * -(-self.shape[-1] // 8)
+        streams = [zlib.decompressobj() for _ in self.blobs]
+        pending = list(self.blobs)
+        for start in range(0, total, columns):
+            size = min(columns, total - start)
+            chunk = np.empty((len(streams), size), np.uint8)
+            for k, stream in enumerate(streams):
+                data = stream.decompress(pending[k], size)
+                pending[k] = stream.unconsumed_tail
+                if len(data) != size:
+                    raise ValueError(f"mask {k} inflated to fewer bytes than its shape {self.shape[-2:]} needs")
+                chunk[k] = np.frombuffer(data, np.uint8)
+            yield chunk
+
+    def _positions(self) -> np.ndarray:
+        return np.arange(len(self.blobs)).reshape(self.shape[:-2])
+
+    def _unpacked(self, position: int) -> np.ndarray:
+        height, width = self.shape[-2:]
+        packed = np.frombuffer(zlib.decompress(self.blobs[position]), np.uint8).reshape(height, -(-width // 8))
+        return np.unpackbits(packed, axis=-1, count=width).view(bool)
 
 
 class _UnpackedEach(Sequence):
@@ -203,4 +255,4 @@ class CandidateMasks:
     @property
     def nbytes(self) -> int:
         """Bytes the packed crops hold."""
-        return sum(crop.bits.nbytes for crop in self.crops)
+        return sum(crop.nbytes for crop in self.crops)

@@ -11,7 +11,7 @@ def test_packed_masks_index_like_the_bool_array():
     rng = np.random.default_rng(2)
     masks = rng.random((4, 3, 5, 13)) < 0.4
     packed = PackedMasks.pack(masks)
-    assert packed.bits.nbytes == 4 * 3 * 5 * 2 and packed.shape == masks.shape and len(packed) == 4
+    assert packed.shape == masks.shape and len(packed) == 4 and len(packed.blobs) == 12
     rows, best = np.arange(4), np.array([2, 0, 1, 2])
     for index in [(1,), (1, 2), (rows, best), (3, 1, slice(1, 4), slice(2, 11)), (slice(None),)]:
         assert np.array_equal(packed[index], masks[index]), index
@@ -23,6 +23,30 @@ def test_packed_masks_index_like_the_bool_array():
     for _ in range(2):
         assert [m.tolist() for m in each] == [masks[p, k].tolist() for p, k in pairs]
     np.testing.assert_array_equal(packed.pixel_counts(), masks.sum(axis=(2, 3)))
+    np.testing.assert_array_equal(packed.subset([3, 1])[:], masks[[3, 1]])
+    np.testing.assert_array_equal(packed.subset([3, 1]).pixel_counts(), masks[[3, 1]].sum(axis=(2, 3)))
+
+
+@pytest.mark.parametrize("columns", [1, 7, 10, 500])
+def test_packed_chunks_are_the_packed_rows_in_stretches(columns):
+    # What pairwise IoU reads: each mask inflated as a stream, equal to np.packbits of the rows.
+    rng = np.random.default_rng(4)
+    masks = rng.random((3, 7, 21)) < 0.5
+    chunks = list(PackedMasks.pack(masks).packed_chunks(columns))
+    assert all(chunk.shape[1] <= columns for chunk in chunks)
+    flat = np.packbits(masks, axis=-1).reshape(3, -1)
+    np.testing.assert_array_equal(np.concatenate(chunks, axis=1), flat)
+
+
+def test_deflated_masks_of_a_large_photo_stay_small():
+    # SAM's masks are 256 x 256 logits upsampled: blobs. 24 MP packed is 3 MB a mask.
+    rng = np.random.default_rng(1)
+    coarse = rng.random((4, 32, 48)) < 0.5
+    masks = coarse.repeat(125, axis=1).repeat(125, axis=2)  # (4, 4000, 6000)
+    packed = PackedMasks.pack(masks)
+    assert packed.nbytes < 4 * 4000 * 750 / 25
+    np.testing.assert_array_equal(packed[2], masks[2])
+    np.testing.assert_array_equal(packed.pixel_counts(), masks.sum(axis=(1, 2)))
 
 
 def test_candidate_crops_index_like_the_full_candidates():
@@ -35,7 +59,7 @@ def test_candidate_crops_index_like_the_full_candidates():
     assert kept.prompts == (0, 2, 3) and len(kept) == 3 and 1 not in kept
     assert kept.boxes[2].tolist() == [0, 0, 0, 0] and kept.crops[2].shape == (3, 0, 0)
     assert kept.crops[1].shape == (3, 9, 19)
-    assert kept.nbytes < PackedMasks.pack(full[[0, 2, 3]]).bits.nbytes
+    assert kept.nbytes < PackedMasks.pack(full[[0, 2, 3]]).nbytes
     for p in (0, 2, 3):
         for index in [(p,), (p, 1), (p, 2, slice(1, 7), slice(0, 10))]:
             assert np.array_equal(kept[index], full[index]), index

@@ -85,7 +85,7 @@ def chosen_text(result: PipelineResult, i: int) -> str:
     selection = result.selection
     return (
         f"prompt {i} ({plotly_names(result.vocabulary)[prompt.class_index]}, region {prompt.region_id}): "
-        f"candidate {int(selection.best[i])}, score {selection.scores[i]:.3f}, {int(np.bitwise_count(selection.masks.bits[i]).sum()):,} px"
+        f"candidate {int(selection.best[i])}, score {selection.scores[i]:.3f}, {int(selection.masks.counts[i]):,} px"
     )
 
 

@@ -2,18 +2,18 @@
 
 SAM answers prompts in batches of three full-resolution candidates each. Keeping every candidate
 until all prompts are answered costs three masks per prompt; instead each batch is reduced at
-once to its prompts' chosen masks (packed eight pixels to a byte) and, for the prompts whose
-candidates step 14 shows, their three candidates cropped to their box. The result is the same as
+once to its prompts' chosen masks (packed eight pixels to a byte and deflated) and, for the
+prompts whose candidates step 14 shows, their three candidates cropped to their box. The result is the same as
 choosing after the last batch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
-from sitegen.masks import CandidateMasks, PackedMasks, crop_packed
+from sitegen.masks import CandidateMasks, PackedMasks, crop_packed, deflate_mask
 from sitegen.records import MaskSelection, SamCandidates, SamPrompt
 
 #: Step 14's interactive figure offers the candidates of the prompts of this many most
@@ -54,6 +54,7 @@ def select_streamed(
     batches: Iterable[tuple[Sequence[int], np.ndarray, np.ndarray]],
     image_shape: tuple[int, int],
     shown: Sequence[int],
+    report_held: Callable[[int, int], None] | None = None,
 ) -> tuple[SamCandidates, MaskSelection]:
     """Choose each prompt's best candidate as SAM's batches arrive, keeping little of the rest.
 
@@ -68,6 +69,9 @@ def select_streamed(
         (H, W).
     shown : sequence of int
         The prompts whose three candidates are kept (``shown_candidate_prompts``).
+    report_held : callable, optional
+        Called after each batch with the bytes of masks kept so far and the number of prompts
+        answered, so that the caller can stop a run whose masks would not fit (it may raise).
 
     Returns
     -------
@@ -89,7 +93,8 @@ def select_streamed(
     """
     height, width = image_shape
     count = len(prompts)
-    bits = np.zeros((count, height, -(-width // 8)), np.uint8)
+    blobs: list[bytes] = [b""] * count
+    pixels = np.zeros(count, np.int64)
     scores = np.zeros((count, 3), np.float32)
     answered = np.zeros(count, bool)
     shown = set(shown)
@@ -102,14 +107,18 @@ def select_streamed(
                 f"SAM returned masks {masks.shape} and scores {np.shape(batch_scores)} for {len(indices)} prompts "
                 f"on a {width}x{height} image; expected ({len(indices)}, 3, {height}, {width}) and ({len(indices)}, 3)"
             )
-        best = best_candidates(np.asarray(batch_scores))
-        bits[indices] = np.packbits(masks[np.arange(len(indices)), best], axis=-1)
+        for i, (p, k) in enumerate(zip(indices.tolist(), best_candidates(np.asarray(batch_scores)).tolist())):
+            blobs[p], pixels[p] = deflate_mask(masks[i, k]), np.count_nonzero(masks[i, k])
+            if p in shown:
+                kept[p] = crop_packed(masks[i])
         scores[indices] = batch_scores
         answered[indices] = True
-        kept.update((int(p), crop_packed(masks[i])) for i, p in enumerate(indices) if int(p) in shown)
+        if report_held is not None:
+            report_held(sum(map(len, blobs)) + sum(crop.nbytes for _, crop in kept.values()), int(answered.sum()))
     if not answered.all():
         raise ValueError(f"SAM answered {int(answered.sum())} of {count} prompts")
     best = best_candidates(scores) if count else np.zeros(0, np.int64)
     rows = np.arange(count)
     candidates = SamCandidates(prompts=prompts, masks=CandidateMasks.assemble(kept, image_shape), scores=scores)
-    return candidates, MaskSelection(best=best, masks=PackedMasks(bits, width), scores=scores[rows, best])
+    chosen = PackedMasks(tuple(blobs), (count, height, width), pixels)
+    return candidates, MaskSelection(best=best, masks=chosen, scores=scores[rows, best])

@@ -23,7 +23,7 @@ _IOU_CHUNK_VALUES = 1 << 24
 def pairwise_iou(masks: PackedMasks | np.ndarray) -> np.ndarray:
     """Intersection over union of every pair of masks, by matrix products over pixel chunks.
 
-    Packed masks are unpacked a chunk of pixels at a time, so a class with a hundred masks of a
+    Packed masks are inflated and unpacked a chunk of pixels at a time, so a class with a hundred masks of a
     6000x4000 image never holds them unpacked.
 
     Parameters
@@ -42,11 +42,10 @@ def pairwise_iou(masks: PackedMasks | np.ndarray) -> np.ndarray:
     [[3.0, 1.0, 0.0], [1.0, 3.0, 0.0], [0.0, 0.0, 0.0]]
     """
     packed = masks if isinstance(masks, PackedMasks) else PackedMasks.pack(masks)
-    flat = packed.bits.reshape(len(packed), -1)  # padding bits are zero: they add nothing
     intersection = np.zeros((len(packed), len(packed)), np.int64)
     columns = max(1, _IOU_CHUNK_VALUES // 8 // max(1, len(packed)))
-    for start in range(0, flat.shape[1], columns):
-        chunk = np.unpackbits(flat[:, start : start + columns], axis=1).astype(np.float32)
+    for bits in packed.packed_chunks(columns):  # padding bits are zero: they add nothing
+        chunk = np.unpackbits(bits, axis=1).astype(np.float32)
         intersection += np.rint(chunk @ chunk.T).astype(np.int64)
     area = np.diagonal(intersection)
     union = area[:, None] + area[None, :] - intersection

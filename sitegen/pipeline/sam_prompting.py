@@ -18,10 +18,13 @@ from sitegen.pipeline.mask_selection import select_streamed, shown_candidate_pro
 from sitegen.records import MaskSelection, RegionPoints, SamCandidates, SamPrompt
 
 
-#: Masks a run may keep for one image (chosen masks packed, the shown candidates cropped and
-#: packed, one decoder batch at full resolution); above this a run stops with a message instead
-#: of exhausting memory.
+#: Masks a run may keep for one image (chosen masks and the shown candidates, packed and deflated,
+#: and one decoder batch at full resolution); a run projected to need more stops with a message
+#: instead of exhausting memory.
 MAX_MASK_BYTES = 6 * 2**30
+#: The projection waits for this share of the prompts, so that a few unusual first masks do not
+#: decide it.
+PROJECT_AFTER = 0.1
 
 
 class Predictor(Protocol):
@@ -88,19 +91,22 @@ def build_prompts(points: tuple[RegionPoints, ...], prompt_mode: str) -> tuple[S
     )
 
 
-def mask_bytes(prompts: int, shown: int, height: int, width: int, batch_bytes: int) -> int:
-    """Most bytes stages 9 and 10 hold in masks for ``prompts`` prompts on an image.
+def projected_bytes(held: int, answered: int, prompts: int, batch_bytes: int) -> int | None:
+    """Bytes of masks all ``prompts`` would keep, from the ``held`` bytes of the first ``answered``.
 
-    Every chosen mask packed, the ``shown`` prompts' three candidates packed (at worst uncropped)
-    and one decoder batch.
+    None until ``PROJECT_AFTER`` of the prompts are answered. Deflated masks shrink by how regular
+    they are, so only the masks themselves can tell; the decoder batch is added as it is.
 
     Examples
     --------
-    >>> round(mask_bytes(213, 60, 4000, 6000, 0) / 2**30, 2)  # 213 prompts on a 24 MP photo
-    1.1
+    >>> projected_bytes(2_000_000, 100, 900, 500_000)  # 20 kB a mask so far
+    18500000
+    >>> projected_bytes(2_000_000, 80, 900, 500_000) is None
+    True
     """
-    packed = height * -(-width // 8)
-    return prompts * packed + shown * 3 * packed + batch_bytes
+    if answered < PROJECT_AFTER * prompts or answered == 0:
+        return None
+    return held * prompts // answered + batch_bytes
 
 
 def prompt_sam(
@@ -109,7 +115,7 @@ def prompt_sam(
     """Embed the image once, ask SAM for three candidates per prompt and keep the best of each.
 
     Each batch of SAM's answers is reduced as it returns (``select_streamed``): the chosen mask of
-    every prompt is kept packed, the three candidates only for the prompts step 14 shows
+    every prompt is kept packed and deflated, the three candidates only for the prompts step 14 shows
     (``shown_candidate_prompts``), cropped to their box. With no prompts SAM is not called at
     all, not even ``set_image``: embedding the image costs a full image-encoder forward pass that
     nothing would use.
@@ -131,19 +137,23 @@ def prompt_sam(
     Raises
     ------
     SitegenError
-        When the masks would need more than ``MAX_MASK_BYTES``, with the estimate.
+        When, from the masks of the first tenth of the prompts, all of them would keep more
+        than ``MAX_MASK_BYTES``; the message states the estimate.
     """
     height, width = rgb.shape[:2]
     if not prompts:
         return select_streamed((), (), (height, width), ())
-    shown = shown_candidate_prompts(prompts)
-    needed = mask_bytes(len(prompts), len(shown), height, width, predictor.batch_bytes(height, width))
-    if needed > MAX_MASK_BYTES:
-        raise SitegenError(
-            f"{len(prompts)} SAM prompts at {width}x{height} px would keep an estimated {needed / 2**30:.1f} GiB "
-            f"of masks (limit {MAX_MASK_BYTES / 2**30:.0f} GiB): raise --min-region-size or --min-confidence "
-            "for fewer regions, or lower --max-pixels"
-        )
+    batch_bytes = predictor.batch_bytes(height, width)
+
+    def refuse_when_too_many(held: int, answered: int) -> None:
+        projected = projected_bytes(held, answered, len(prompts), batch_bytes)
+        if projected is not None and projected > MAX_MASK_BYTES:
+            raise SitegenError(
+                f"{len(prompts)} SAM prompts at {width}x{height} px would keep an estimated {projected / 2**30:.1f} GiB "
+                f"of masks (the first {answered} keep {held / 2**20:.0f} MiB; limit {MAX_MASK_BYTES / 2**30:.0f} GiB): "
+                "raise --min-region-size or --min-confidence for fewer regions, or lower --max-pixels"
+            )
+
     predictor.set_image(rgb)
     batches = predictor.predict([p.points for p in prompts], [p.labels for p in prompts])
-    return select_streamed(prompts, batches, (height, width), shown)
+    return select_streamed(prompts, batches, (height, width), shown_candidate_prompts(prompts), refuse_when_too_many)

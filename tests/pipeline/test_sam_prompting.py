@@ -113,16 +113,34 @@ def test_predictor_returning_the_wrong_shape_is_reported():
         prompt_sam(StubPredictor(mask_count=1), np.zeros((4, 5, 3), np.uint8), build_prompts(REGIONS, "joint"))
 
 
-def test_too_many_masks_stop_before_sam_with_the_estimate(monkeypatch):
-    from sitegen.pipeline import sam_prompting
+def test_too_many_masks_stop_with_the_estimate_from_the_first_masks(monkeypatch):
+    from sitegen.pipeline import mask_selection, sam_prompting
 
-    # On a 4 x 5 image a packed mask is 4 bytes: 3 prompts keep 3 chosen + 3 x 3 candidates = 48
-    # bytes, and the stub's batch 60: 108 bytes in all.
+    # The stub's first batch answers prompts 1 and 2. Each deflated mask is 4 bytes here, and the
+    # three candidates of a shown prompt 12: 2 x 16 = 32 bytes for 2 of 3 prompts project to
+    # 48, plus the stub's batch of 60: 108 bytes.
+    monkeypatch.setattr(mask_selection, "deflate_mask", lambda mask: bytes(4))
+    monkeypatch.setattr(mask_selection, "crop_packed", lambda masks: ((0, 0, 0, 0), FourBytesEach(len(masks))))
     monkeypatch.setattr(sam_prompting, "MAX_MASK_BYTES", 107)
     predictor = StubPredictor()
     prompts = build_prompts(REGIONS, "separate")
-    with pytest.raises(SitegenError, match=r"^3 SAM prompts at 5x4 px would keep an estimated 0\.0 GiB .*--min-region-size"):
+    message = r"^3 SAM prompts at 5x4 px would keep an estimated 0\.0 GiB of masks \(the first 2 keep 0 MiB; .*--min-region-size"
+    with pytest.raises(SitegenError, match=message):
         prompt_sam(predictor, np.zeros((4, 5, 3), np.uint8), prompts)
-    assert predictor.calls == []  # refused before the image is embedded
     monkeypatch.setattr(sam_prompting, "MAX_MASK_BYTES", 108)
     assert len(prompt_sam(predictor, np.zeros((4, 5, 3), np.uint8), prompts)[1].best) == 3
+
+
+class FourBytesEach:
+    """A stand-in for packed candidate crops whose size the test sets."""
+
+    def __init__(self, count):
+        self.nbytes = 4 * count
+
+
+def test_the_projection_waits_for_a_tenth_of_the_prompts():
+    from sitegen.pipeline.sam_prompting import projected_bytes
+
+    assert projected_bytes(10**9, 9, 100, 0) is None
+    assert projected_bytes(10**9, 10, 100, 5) == 10**10 + 5
+    assert projected_bytes(0, 0, 0, 5) is None
