@@ -131,7 +131,7 @@ def funnel_counts(result: PipelineResult) -> np.ndarray:
     num_classes = len(result.vocabulary)
     prompts = result.candidates.prompts
     prompt_class = np.array([p.class_index for p in prompts], np.int64)
-    # Counted on the packed bits: unpacked at once, 900 masks of a 6000x4000 photo are 21.6 GB.
+    # The counts taken when the masks were packed: unpacked at once, 900 masks of a 6000x4000 photo are 21.6 GB.
     non_empty = result.selection.masks.pixel_counts() > 0
     kept = np.zeros(len(prompts), bool)
     kept[list(result.overlap.kept)] = True
