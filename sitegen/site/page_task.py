@@ -21,9 +21,11 @@ class PageTask:
     """Everything ``render_pages`` needs about one image.
 
     ``previous`` and ``next`` are the neighbours its page links to; ``figures_key`` is the key of
-    its rendered steps in ``cache``; ``evaluation`` is ``image_files``'s (with ground truth only),
-    and so are ``variants`` and ``comparison`` (with several variants only) and ``funnels`` (the
-    build's, which with ground truth explains under-found classes too; None: from ``result``).
+    its rendered steps in ``cache``, which ``threads`` threads draw on a miss
+    (``sitegen.site.parallel.threads_per_job``); ``evaluation`` is ``image_files``'s (with
+    ground truth only), and so are ``variants`` and ``comparison`` (with several variants only)
+    and ``funnels`` (the build's, which with ground truth explains under-found classes too;
+    None: from ``result``).
     """
 
     result: PipelineResult
@@ -34,6 +36,7 @@ class PageTask:
     cache: ResultCache
     figures_key: str
     per_class_details: bool
+    threads: int
     evaluation: tuple | None = None
     variants: tuple[tuple[str, str], ...] = ()
     comparison: str | None = None
@@ -48,7 +51,9 @@ def _environment():
     return make_environment()
 
 
-def rendered_figures(result: PipelineResult, site: SiteInfo, cache: ResultCache, key: str, per_class_details: bool):
+def rendered_figures(
+    result: PipelineResult, site: SiteInfo, cache: ResultCache, key: str, per_class_details: bool, threads: int
+):
     """``(steps, class_details)`` of one result: from the figure cache, else drawn and cached.
 
     The per-class details are those of the classes the image needs (``shown_classes``: every
@@ -64,7 +69,7 @@ def rendered_figures(result: PipelineResult, site: SiteInfo, cache: ResultCache,
             if per_class_details
             else None
         )
-        figures = (render_steps(result, site.palette), details)
+        figures = (render_steps(result, site.palette, threads), details)
         cache.put_figures(key, figures)
     return figures
 
@@ -73,7 +78,9 @@ def render_pages(task: PageTask) -> dict[str, bytes]:
     """Every file of one image (path relative to the site root -> bytes)."""
     from sitegen.site.image_page import image_assets, image_files
 
-    steps, class_details = rendered_figures(task.result, task.site, task.cache, task.figures_key, task.per_class_details)
+    steps, class_details = rendered_figures(
+        task.result, task.site, task.cache, task.figures_key, task.per_class_details, task.threads
+    )
     assets = image_assets(task.result, task.summary, task.site)
     return image_files(
         task.result, steps, task.summary, task.previous, task.next, task.site, _environment(), assets, class_details,

@@ -29,6 +29,7 @@ from sitegen.site.gallery import VariantListing
 from sitegen.site.image_results import RUN_ERRORS, ImageResults, PreparedImage, failure_of
 from sitegen.site.index_page import site_files
 from sitegen.site.page_task import PageTask, render_pages, rendered_figures
+from sitegen.site.parallel import threads_per_job
 from sitegen.site.summaries import Failure, ImageSummary, SiteInfo, summarize_image
 
 
@@ -82,6 +83,7 @@ class SiteBuilder:
         self.folder = folder
         self.per_class_details = flags["per_class_details"]
         self.pool = pool
+        self.threads = threads_per_job(pool.jobs)
         self.console = console
         self.quiet = quiet
         self.states = [
@@ -125,7 +127,7 @@ class SiteBuilder:
                             self.console.print(f"[yellow]warning:[/] {warning}")
                 figures_key = self.results.cache.figures_key(prepared.keys[name], result.image, self.per_class_details)
                 if not pages:
-                    args = (result, state.site, self.results.cache, figures_key, self.per_class_details)
+                    args = (result, state.site, self.results.cache, figures_key, self.per_class_details, self.threads)
                     self.pool.submit((path, None, k), rendered_figures, *args)
                     continue
                 if k == 0 and self.evaluation is not None:  # every variant shares the image, so its ground truth
@@ -198,7 +200,8 @@ class SiteBuilder:
         funnels = pending.funnels if pending.funnels is not None else self._funnels_again(result)
         return PageTask(
             result, pending.summary, previous, next_summary, self.states[k].site, self.results.cache,
-            pending.figures_key, self.per_class_details, evaluation, pending.variants, pending.comparison, funnels,
+            pending.figures_key, self.per_class_details, self.threads, evaluation, pending.variants, pending.comparison,
+            funnels,
         )
 
     def _funnels_again(self, result: PipelineResult) -> tuple[ClassFunnel, ...]:
