@@ -24,7 +24,9 @@ vocabulary of the examples and with the 21 VOC classes. Printed:
   first page of cards drawn and its controls set up, median of 7) at each size against the
   4-image site, and the first page turn after it (which loads and parses ``gallery.js``: the
   first page is the HTML as written and needs none of it);
-* 100 images built from cached results (figures drawn, pages written) with ``--jobs 1`` and 2.
+* 100 images built from cached results (figures drawn, pages written) by one process drawing with
+  one thread, by ``--jobs 1`` (one process, two drawing threads on 2 cores) and by ``--jobs 2``
+  (two worker processes, one drawing thread each).
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ sys.path.insert(0, str(ROOT))
 
 from sitegen.options import ModelOptions, PipelineOptions  # noqa: E402
 from sitegen.pipeline.vocabulary import read_vocabulary_file, vocabulary_from_names  # noqa: E402
+from sitegen.figures import steps as steps_module  # noqa: E402
+from sitegen.figures.steps import RENDER_THREADS  # noqa: E402
 from sitegen.site.build import build_site  # noqa: E402
 
 VOC_CLASSES = [
@@ -62,6 +66,14 @@ PAGES_LIMIT = 1_000_000_000
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]
 RENDERS = 7
+#: The --jobs comparison: one process drawing with one thread (the serial reference), ``--jobs 1``
+#: as shipped (one process, ``RENDER_THREADS`` drawing threads on 2 cores), and ``--jobs 2`` (two
+#: worker processes, one drawing thread each).
+JOBS_CASES = (
+    ("one process, one drawing thread", 1, 1),
+    ("--jobs 1 (one process, 2 drawing threads)", 1, RENDER_THREADS),
+    ("--jobs 2 (two processes, one drawing thread each)", 2, RENDER_THREADS),
+)
 
 
 def voc_sized_examples(folder: Path) -> list[Path]:
@@ -286,15 +298,21 @@ def main() -> None:
         if args.jobs_images:
             images = linked_names(sources, args.jobs_images, work / f"names-{args.jobs_images}")
             timed = {}
-            for jobs in (1, 2):
-                out = work / f"site-jobs-{jobs}"
+            for label, jobs, drawing_threads in JOBS_CASES:
+                out = work / f"site-jobs-{len(timed)}"
                 if out.exists():
                     shutil.rmtree(out)
-                timed[jobs] = build(images, vocabulary, out, results_only(cache, work / f"cache-jobs-{jobs}"), jobs)
-            print(
-                f"\n{args.jobs_images} images from cached results (figures drawn, pages written): "
-                f"--jobs 1 {timed[1]:.1f} s, --jobs 2 {timed[2]:.1f} s, speed-up {timed[1] / timed[2]:.2f}x"
-            )
+                steps_module.RENDER_THREADS = drawing_threads  # this process only: workers keep theirs
+                try:
+                    timed[label] = build(images, vocabulary, out, results_only(cache, work / f"cache-jobs-{len(timed)}"), jobs)
+                finally:
+                    steps_module.RENDER_THREADS = RENDER_THREADS
+            serial = timed[JOBS_CASES[0][0]]
+            print(f"\n| {args.jobs_images} images from cached results (figures drawn, pages written) | seconds | speed-up |")
+            print("|---|---|---|")
+            for label, seconds in timed.items():
+                print(f"| {label} | {seconds:.1f} | {serial / seconds:.2f}x |")
+            print(f"\n--jobs 2 against --jobs 1: {timed[JOBS_CASES[1][0]] / timed[JOBS_CASES[2][0]]:.2f}x")
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
