@@ -388,6 +388,11 @@ def huge_run(args) -> None:
           f"{time.perf_counter() - start:.0f} s, {len(result.candidates.prompts)} prompts, {len(steps)} steps, "
           f"{sum(len(d) for d in files.values()) / 1e6:.0f} MB of site files; peak RSS {peak_rss_mib():.0f} MiB "
           f"(before this image: {before:.0f} MiB)")
+    chosen, shown = result.selection.masks, result.candidates.masks
+    if len(chosen):
+        print(f"masks kept: {len(chosen)} chosen, {chosen.nbytes / 2**20:.0f} MiB deflated "
+              f"({chosen.nbytes / len(chosen) / 1e3:.0f} kB each, {len(chosen) * 4000 * 750 / 2**20:.0f} MiB packed); "
+              f"candidates of {len(shown)} prompts {shown.nbytes / 2**20:.0f} MiB")
 
 
 if __name__ == "__main__":
