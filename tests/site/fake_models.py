@@ -141,6 +141,10 @@ def child_main() -> None:
     images, out, cache = (Path(arg) for arg in sys.argv[1:4])
     point = sys.argv[4] if len(sys.argv) > 4 else None
     die = signal.SIGINT if os.environ.get("SITEGEN_FAKE_SIGNAL") == "INT" else signal.SIGKILL
+    if die == signal.SIGINT:
+        # Ctrl-C as in a terminal: a test run started in the background of a script inherits
+        # SIGINT ignored, and Python then installs no KeyboardInterrupt handler of its own.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
     if point == "finish":
         original_atomic = output.write_atomically
