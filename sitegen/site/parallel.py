@@ -36,8 +36,9 @@ def default_jobs() -> int:
 def threads_per_job(jobs: int) -> int:
     """Threads each of ``jobs`` processes may draw with: the cores shared out, at least one.
 
-    On 2 cores one process draws with two threads (1.4 times faster than one thread: the GIL
-    holds it back), two processes with one each (2.0 times faster than one process with one).
+    On 2 cores one process draws with two threads (1.3 times faster than one thread: the GIL
+    holds it back), two processes with one each (2.1 times faster than one process with one;
+    ``benchmarks/site_scale.py``).
     More threads than cores would only contend for them.
 
     >>> threads_per_job(default_jobs() * 2)
