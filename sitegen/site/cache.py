@@ -93,7 +93,10 @@ def source_fingerprint(*modules: str) -> str:
 ENTRY_CODE = {
     "text": ("sitegen.models",),
     "similarity": ("sitegen.records", "sitegen.models"),
-    "result": ("sitegen.records", "sitegen.options", "sitegen.models", "sitegen.pipeline"),
+    "result": (
+        "sitegen.records", "sitegen.masks", "sitegen.class_scores", "sitegen.options",
+        "sitegen.models", "sitegen.pipeline",
+    ),
     "figures": ("sitegen.records", "sitegen.figures"),
 }
 

@@ -210,3 +210,18 @@ def test_the_source_fingerprint_follows_the_code_without_importing_it(tmp_path, 
     second = source_fingerprint("fingerprinted")
     (package / "more.py").write_text("")
     assert len({first, second, source_fingerprint("fingerprinted")}) == 3
+
+
+def test_a_result_key_follows_every_module_its_records_are_made_of():
+    # A cached result unpickles into these classes: a changed mask store or score canvas must
+    # miss, never load into the new code.
+    import ast
+
+    from sitegen.site.cache import ENTRY_CODE
+
+    tree = ast.parse((Path(__file__).resolve().parents[2] / "sitegen" / "records.py").read_text())
+    imported = {
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module.startswith("sitegen")
+    }
+    assert imported == {"sitegen.class_scores", "sitegen.masks", "sitegen.options"}
+    assert imported <= set(ENTRY_CODE["result"]) and "sitegen.records" in ENTRY_CODE["result"]
