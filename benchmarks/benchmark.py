@@ -390,8 +390,9 @@ def huge_run(args) -> None:
           f"(before this image: {before:.0f} MiB)")
     chosen, shown = result.selection.masks, result.candidates.masks
     if len(chosen):
+        packed_mib = len(chosen) * chosen.shape[1] * -(-chosen.shape[2] // 8) / 2**20
         print(f"masks kept: {len(chosen)} chosen, {chosen.nbytes / 2**20:.0f} MiB deflated "
-              f"({chosen.nbytes / len(chosen) / 1e3:.0f} kB each, {len(chosen) * 4000 * 750 / 2**20:.0f} MiB packed); "
+              f"({chosen.nbytes / len(chosen) / 1e3:.0f} kB each, {packed_mib:.0f} MiB packed); "
               f"candidates of {len(shown)} prompts {shown.nbytes / 2**20:.0f} MiB")
 
 

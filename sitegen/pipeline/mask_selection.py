@@ -99,6 +99,7 @@ def select_streamed(
     answered = np.zeros(count, bool)
     shown = set(shown)
     kept: dict = {}  # prompt index -> (box, packed crop) of its three candidates
+    held = 0  # bytes of blobs and kept crops, a running total (every prompt is answered once)
     for indices, masks, batch_scores in batches:
         indices = np.asarray(indices, np.int64)
         masks = np.asarray(masks, dtype=bool)
@@ -109,12 +110,14 @@ def select_streamed(
             )
         for i, (p, k) in enumerate(zip(indices.tolist(), best_candidates(np.asarray(batch_scores)).tolist())):
             blobs[p], pixels[p] = deflate_mask(masks[i, k]), np.count_nonzero(masks[i, k])
+            held += len(blobs[p])
             if p in shown:
                 kept[p] = crop_packed(masks[i])
+                held += kept[p][1].nbytes
         scores[indices] = batch_scores
         answered[indices] = True
         if report_held is not None:
-            report_held(sum(map(len, blobs)) + sum(crop.nbytes for _, crop in kept.values()), int(answered.sum()))
+            report_held(held, int(np.count_nonzero(answered)))
     if not answered.all():
         raise ValueError(f"SAM answered {int(answered.sum())} of {count} prompts")
     best = best_candidates(scores) if count else np.zeros(0, np.int64)

@@ -23,8 +23,8 @@ _IOU_CHUNK_VALUES = 1 << 24
 def pairwise_iou(masks: PackedMasks | np.ndarray) -> np.ndarray:
     """Intersection over union of every pair of masks, by matrix products over pixel chunks.
 
-    Packed masks are inflated and unpacked a chunk of pixels at a time, so a class with a hundred masks of a
-    6000x4000 image never holds them unpacked.
+    Packed masks are inflated and unpacked a chunk of pixels at a time, so a class with a hundred
+    masks of a 6000x4000 image never holds them unpacked.
 
     Parameters
     ----------

@@ -38,8 +38,7 @@ def threads_per_job(jobs: int) -> int:
 
     On 2 cores one process draws with two threads (1.3 times faster than one thread: the GIL
     holds it back), two processes with one each (2.1 times faster than one process with one;
-    ``benchmarks/site_scale.py``).
-    More threads than cores would only contend for them.
+    ``benchmarks/site_scale.py``). More threads than cores would only contend for them.
 
     >>> threads_per_job(default_jobs() * 2)
     1
